@@ -1,0 +1,3 @@
+"""coast."""
+
+__all__: list[str] = []

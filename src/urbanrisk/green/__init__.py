@@ -1,0 +1,3 @@
+"""green."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""hazard."""
+
+__all__: list[str] = []
