@@ -34,7 +34,9 @@ __all__ = [
     "study",
 ]
 
-_SUBMODULES = {"coast", "datasets", "errors", "green", "hazard", "layers", "maps", "profile", "study"}
+_SUBMODULES = {
+    "coast", "datasets", "errors", "green", "hazard", "layers", "maps", "profile", "study",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -239,7 +239,8 @@ def require_positive(value: float, *, name: str, allow_zero: bool = False) -> fl
 def _crs_of(layer: Layer) -> pyproj.CRS | None:
     if isinstance(layer, xr.DataArray | xr.Dataset):
         crs = layer.rio.crs
-        return pyproj.CRS.from_user_input(crs) if crs is not None else None
+        # via the "EPSG:nnnn" string when there is one, so the authority code survives
+        return pyproj.CRS.from_user_input(crs.to_string()) if crs is not None else None
     crs = layer.crs
     return pyproj.CRS.from_user_input(crs) if crs is not None else None
 
@@ -498,7 +499,8 @@ def check_geometries(
                 "gdf.geometry.make_valid() or pass make_valid=True."
             )
         out = out.copy()
-        out.loc[invalid.to_numpy(), out.geometry.name] = out.geometry[invalid.to_numpy()].make_valid()
+        bad = invalid.to_numpy()
+        out.loc[bad, out.geometry.name] = out.geometry[bad].make_valid()
         logger.info("%s: repaired %d invalid geometries", label, len(rows))
     return out
 
@@ -685,7 +687,10 @@ def raster_from_array(
         )
     else:
         raise DimensionError(f"values must be 2-D or 3-D, got shape {arr.shape}.")
-    da = da.rio.write_crs(pyproj.CRS.from_user_input(crs)).rio.write_transform(t)
+    # An "EPSG:nnnn" string keeps the authority code through rioxarray (a pyproj CRS object
+    # goes through WKT and can come back as an equivalent code, e.g. 25835 for 3067).
+    crs_input = pyproj.CRS.from_user_input(crs).to_string()
+    da = da.rio.write_crs(crs_input).rio.write_transform(t)
     if units is not None:
         da.attrs["units"] = normalize_units(units)
     return da
@@ -849,8 +854,9 @@ def write_vector(
         )
     layer = layer or target.stem
     if target.exists():
-        import pyogrio
         import shutil
+
+        import pyogrio
 
         existing = [name for name, _ in pyogrio.list_layers(target)]
         if layer in existing and not overwrite:
