@@ -1,0 +1,759 @@
+"""Hydrologically connected inundation for any number of water levels from one pass.
+
+NOAA's sea-level-rise viewer maps a water level L in two steps: cells at or below L, then
+only those connected to the sea (NOAA OCM 2017, *Detailed method for mapping sea level rise
+inundation*). Done per level, that is one connected-component labelling per scenario,
+quantile and year. Here one **priority-flood** (Barnes, Lehman & Mulla 2014) gives every
+cell its *connection level*: the lowest water level at which a path of cells at or below the
+water joins it to the sea (the minimax path height from the sea). Then, for any level L,
+
+* connected inundation = ``connection_level <= L``;
+* low-lying but not connected = ``height <= L`` and ``connection_level > L`` (NOAA's
+  separate class);
+* depth = ``L − height`` on the connected cells;
+* the first year a cell is reached = the first year with ``level(t) >= connection_level``.
+
+All thresholds are compared in float64. Heights and levels must be in the same vertical
+frame: pass the DEM through :func:`urbanrisk.coast.reference_dem` and the levels through
+:func:`urbanrisk.coast.water_levels` with the same :class:`~urbanrisk.coast.VerticalReference`;
+the functions here refuse levels and DEMs whose ``attrs["vertical_reference"]`` differ.
+
+Examples
+--------
+>>> import numpy as np
+>>> from urbanrisk.layers import raster_from_array
+>>> dem = raster_from_array(np.array([[0.0, 1.0, 3.0, 0.5]]), crs=3067,
+...                         transform=(1, 0, 0, 0, -1, 1), units="m")
+>>> conn = connection_level(dem, sea_level_m=0.0)
+>>> conn.values.tolist()   # sea, 1 m, 3 m, behind the 3 m ridge
+[[nan, 1.0, 3.0, 3.0]]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy.special import ndtr
+
+from urbanrisk.coast._flood import _OFF4, _OFF8, priority_flood
+from urbanrisk.errors import DimensionError, InputValueError
+from urbanrisk.layers import (
+    align_vector_to_raster,
+    check_geometries,
+    require_dims,
+    require_non_empty,
+    require_positive,
+    require_projected,
+    require_units,
+)
+
+__all__ = [
+    "INUNDATION_CLASSES",
+    "connection_level",
+    "inundation_extent",
+    "inundation_depth",
+    "inundation_probability",
+    "inundation_probability_monte_carlo",
+    "first_flood_year",
+    "annual_exceedance_probability",
+    "multi_year_probability",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Codes of :func:`inundation_extent`.
+INUNDATION_CLASSES: dict[int, str] = {
+    -1: "nodata",
+    0: "dry",
+    1: "connected inundation",
+    2: "low-lying, not connected",
+    3: "sea",
+}
+
+
+# --------------------------------------------------------------------------------------
+# Validation helpers
+# --------------------------------------------------------------------------------------
+def _check_dem(dem: xr.DataArray, name: str = "dem") -> xr.DataArray:
+    if not isinstance(dem, xr.DataArray):
+        raise InputValueError(
+            f"{name} must be an xarray.DataArray (see urbanrisk.layers.read_raster)."
+        )
+    require_units(dem, "m", name=name)
+    require_dims(dem, required=("y", "x"), allowed=(), name=name)
+    dem = require_projected(dem, name=name)
+    require_non_empty(dem, name=name)
+    return dem
+
+
+def _levels_array(levels: float | Sequence[float] | xr.DataArray) -> xr.DataArray:
+    if isinstance(levels, xr.DataArray):
+        if "y" in levels.dims or "x" in levels.dims:
+            raise DimensionError(
+                "Water levels must be numbers per scenario/quantile/year, not rasters. For a "
+                "spatially varying water surface, subtract it from the DEM with reference_dem."
+            )
+        if "units" in levels.attrs:
+            require_units(levels, "m", name="water levels")
+        return levels.astype(float)
+    arr = np.atleast_1d(np.asarray(levels, dtype=float))
+    if arr.ndim != 1:
+        raise InputValueError("levels must be a number, a 1-D sequence or a DataArray.")
+    return xr.DataArray(arr, dims=("level",), coords={"level": arr}, attrs={"units": "m"})
+
+
+def _check_reference(levels: xr.DataArray, *layers: xr.DataArray) -> None:
+    """Refuse to combine levels and heights in different vertical frames."""
+    tag = levels.attrs.get("vertical_reference")
+    if tag is None:
+        return
+    for layer in layers:
+        have = layer.attrs.get("vertical_reference")
+        if have != tag:
+            raise InputValueError(
+                f"The water levels are {tag!r} but the {layer.name or 'DEM'} is "
+                f"{'in an unstated reference' if have is None else repr(have)}. Pass the DEM "
+                "through urbanrisk.coast.reference_dem(dem, reference) with the same "
+                "VerticalReference used for water_levels (and compute the connection level "
+                "from that DEM)."
+            )
+
+
+def _is_connection(da: object) -> bool:
+    return isinstance(da, xr.DataArray) and da.attrs.get("kind") == "connection_level"
+
+
+def _check_pair(dem: xr.DataArray, connection: xr.DataArray) -> None:
+    if not _is_connection(connection):
+        raise InputValueError("connection must be the output of connection_level().")
+    if connection.shape != dem.shape:
+        raise DimensionError(
+            f"dem {dem.shape} and connection {connection.shape} differ in shape; compute the "
+            "connection level from this DEM (a geographic DEM is reprojected first)."
+        )
+
+
+def _rasterize_lines(gdf: gpd.GeoDataFrame, dem: xr.DataArray, values: np.ndarray, fill: float,
+                     merge: str) -> np.ndarray:
+    from rasterio.features import rasterize
+
+    out = np.full(dem.shape, fill, dtype="float64")
+    transform = dem.rio.transform()
+    for geom, v in zip(gdf.geometry, values, strict=True):
+        mask = rasterize([(geom, 1)], out_shape=dem.shape, transform=transform, fill=0,
+                         all_touched=True, dtype="uint8").astype(bool)
+        if merge == "max":
+            out[mask] = np.maximum(out[mask], v)
+        else:
+            out[mask] = np.minimum(out[mask], v)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Connection level
+# --------------------------------------------------------------------------------------
+def connection_level(
+    dem: xr.DataArray,
+    *,
+    sea: xr.DataArray | gpd.GeoDataFrame | None = None,
+    sea_level_m: float | None = None,
+    connectivity: int = 8,
+    barriers: gpd.GeoDataFrame | None = None,
+    connectors: gpd.GeoDataFrame | None = None,
+    barrier_crest_m: float = np.inf,
+) -> xr.DataArray:
+    """Lowest water level at which each cell is hydrologically connected to the sea.
+
+    One Improved Priority-Flood pass (Barnes, Lehman & Mulla 2014, *Priority-flood: an
+    optimal depression-filling and watershed-labeling algorithm*, Computers & Geosciences
+    62, Algorithm 2) seeded at the sea: each cell receives the minimax height of the paths
+    joining it to the sea, i.e. the height of the lowest sill between it and the sea, or its
+    own height if higher. ``connection_level <= L`` is then exactly the set NOAA obtains by
+    labelling the cells at or below ``L`` and keeping the components that touch the sea.
+
+    Parameters
+    ----------
+    dem : xarray.DataArray
+        Heights (m), dims ``(y, x)``, NaN where water cannot go (nodata). A geographic DEM is
+        reprojected to its UTM zone (the result is on that grid).
+    sea : xarray.DataArray or geopandas.GeoDataFrame, optional
+        The sea: a boolean mask on the DEM grid, or sea polygons (cells whose centre lies
+        inside are sea).
+    sea_level_m : float, optional
+        Instead of ``sea``: the sea is the water at or below this height connected to the
+        raster edge (seeded at edge cells at or below it).
+    connectivity : {4, 8}, default 8
+        Neighbourhood through which water flows (8 includes diagonals).
+    barriers : geopandas.GeoDataFrame, optional
+        Levees and sea walls (lines): the cells they touch are raised to their crest, from a
+        ``crest_m`` column or ``barrier_crest_m``.
+    connectors : geopandas.GeoDataFrame, optional
+        Culverts and channels (lines) that connect areas beneath embankments: the cells they
+        touch let water through from the ``invert_m`` column (or, without it, the lowest
+        ground height along the line). A connector cell's own ground is not lowered: it is
+        reached at ``max(connection, ground)``.
+    barrier_crest_m : float, default inf
+        Crest height of barriers without a ``crest_m`` value (inf: never overtopped).
+
+    Returns
+    -------
+    xarray.DataArray
+        Connection level in m (same vertical frame as ``dem``), NaN on sea and nodata cells,
+        ``+inf`` where no path exists. ``attrs``: ``connectivity``, ``kind``,
+        ``vertical_reference`` (copied from the DEM).
+
+    Raises
+    ------
+    InputValueError
+        No sea given or no sea cell found; connectivity not 4 or 8.
+
+    Examples
+    --------
+    A pocket at −0.5 m walled by a 2 m ring is below the sea but only connects at 2 m:
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> z = np.array([[0.0, 1.0, 2.0, 2.0, 2.0],
+    ...               [0.0, 1.0, 2.0, -0.5, 2.0],
+    ...               [0.0, 1.0, 2.0, 2.0, 2.0]])
+    >>> dem = raster_from_array(z, crs=3067, transform=(1, 0, 0, 0, -1, 3), units="m")
+    >>> connection_level(dem, sea_level_m=0.0, connectivity=4).values[1].tolist()
+    [nan, 1.0, 2.0, 2.0, 2.0]
+    """
+    dem = _check_dem(dem)
+    if connectivity not in (4, 8):
+        raise InputValueError(f"connectivity must be 4 or 8, got {connectivity!r}.")
+    z = np.asarray(dem.values)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype("float64")
+    z = z.copy()
+    ground = z.copy()
+
+    if barriers is not None and len(barriers):
+        b = check_geometries(align_vector_to_raster(barriers, dem, name="barriers"),
+                             name="barriers")
+        crest = (
+            pd.to_numeric(b["crest_m"], errors="coerce").fillna(barrier_crest_m).to_numpy()
+            if "crest_m" in b.columns
+            else np.full(len(b), float(barrier_crest_m))
+        )
+        raise_to = _rasterize_lines(b, dem, crest, -np.inf, "max")
+        hit = np.isfinite(z) & (raise_to > -np.inf)
+        z[hit] = np.maximum(z[hit], raise_to[hit]).astype(z.dtype)
+        ground[hit] = z[hit]
+        z[np.isinf(z)] = np.nan  # impassable crest: a wall
+    if connectors is not None and len(connectors):
+        c = check_geometries(align_vector_to_raster(connectors, dem, name="connectors"),
+                             name="connectors")
+        if "invert_m" in c.columns:
+            inv = pd.to_numeric(c["invert_m"], errors="coerce").to_numpy()
+        else:
+            inv = np.full(len(c), np.nan)
+        for i, geom in enumerate(c.geometry):
+            if np.isnan(inv[i]):
+                cells = _rasterize_lines(gpd.GeoDataFrame(geometry=[geom]), dem,
+                                         np.array([1.0]), 0.0, "max") > 0
+                vals = ground[cells & np.isfinite(ground)]
+                inv[i] = float(vals.min()) if vals.size else np.nan
+        lower_to = _rasterize_lines(c, dem, np.nan_to_num(inv, nan=np.inf), np.inf, "min")
+        hit = np.isfinite(z) & np.isfinite(lower_to)
+        z[hit] = np.minimum(z[hit], lower_to[hit]).astype(z.dtype)
+
+    seeds = np.full(z.shape, np.nan, dtype=z.dtype)
+    if sea is not None:
+        if isinstance(sea, gpd.GeoDataFrame | gpd.GeoSeries):
+            from rasterio.features import rasterize
+
+            sg = align_vector_to_raster(gpd.GeoDataFrame(geometry=gpd.GeoSeries(sea.geometry)),
+                                        dem, name="sea")
+            geoms = [g for g in sg.geometry if g is not None and not g.is_empty]
+            mask = rasterize([(g, 1) for g in geoms], out_shape=z.shape,
+                             transform=dem.rio.transform(), fill=0, dtype="uint8").astype(bool) \
+                if geoms else np.zeros(z.shape, bool)
+        elif isinstance(sea, xr.DataArray):
+            if sea.shape != dem.shape:
+                raise DimensionError(
+                    f"The sea mask {sea.shape} must be on the DEM grid {dem.shape}; rasterize "
+                    "sea polygons by passing them as a GeoDataFrame instead."
+                )
+            mask = np.asarray(sea.values).astype(bool)
+        else:
+            raise InputValueError("sea must be a boolean DataArray or a GeoDataFrame of polygons.")
+        mask &= ~np.isnan(ground)
+        if not mask.any():
+            raise InputValueError(
+                "No sea cell found: the sea mask/polygons cover no valid DEM cell. Check that "
+                "the sea overlaps the DEM (same CRS) or use sea_level_m= instead."
+            )
+        seeds[mask] = -np.inf
+    elif sea_level_m is not None:
+        lvl = float(sea_level_m)
+        edge = np.zeros(z.shape, bool)
+        edge[0, :] = edge[-1, :] = edge[:, 0] = edge[:, -1] = True
+        mask = edge & (z.astype("float64") <= lvl)
+        if not mask.any():
+            raise InputValueError(
+                f"No sea cell found: no cell on the raster edge is at or below "
+                f"sea_level_m={lvl:g} m (lowest edge height "
+                f"{np.nanmin(np.where(edge, z, np.nan)):.2f} m). Raise sea_level_m, pass a sea "
+                "mask or polygons, or check the DEM's vertical reference."
+            )
+        seeds[mask] = z[mask]
+    else:
+        raise InputValueError(
+            "Say where the sea is: pass sea= (mask or polygons) or sea_level_m= (edge cells at "
+            "or below this height)."
+        )
+
+    offsets = _OFF8 if connectivity == 8 else _OFF4
+    conn = priority_flood(z, seeds, offsets)
+    # A connector cell is reached through the culvert but its ground is not lowered.
+    conn = np.where(np.isnan(ground), np.nan, np.maximum(conn, ground))
+    conn[np.isposinf(ground)] = np.inf  # never-overtopped barrier cells
+    if sea is not None:
+        conn[mask] = np.nan
+    else:
+        conn[conn.astype("float64") <= float(sea_level_m)] = np.nan
+    out = dem.copy(data=conn.astype(z.dtype))
+    out.name = "connection_level"
+    out.attrs = {
+        "units": "m",
+        "kind": "connection_level",
+        "connectivity": connectivity,
+        "long_name": "lowest water level connecting the cell to the sea",
+    }
+    if "vertical_reference" in dem.attrs:
+        out.attrs["vertical_reference"] = dem.attrs["vertical_reference"]
+    logger.info(
+        "connection level: %d cells, %d sea, %d never connected",
+        conn.size, int(np.isnan(conn).sum() - np.isnan(ground).sum()), int(np.isinf(conn).sum()),
+    )
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Extent, depth, probability
+# --------------------------------------------------------------------------------------
+def _wrap(values: np.ndarray, levels: xr.DataArray, grid: xr.DataArray, name: str,
+          attrs: dict) -> xr.DataArray:
+    dims = [*levels.dims, "y", "x"]
+    coords = {d: levels[d] for d in levels.dims if d in levels.coords}
+    coords.update({"y": grid["y"], "x": grid["x"]})
+    out = xr.DataArray(values, dims=dims, coords=coords, name=name, attrs=attrs)
+    out = out.rio.write_crs(grid.rio.crs).rio.write_transform(grid.rio.transform())
+    return out
+
+
+def inundation_extent(
+    dem: xr.DataArray,
+    connection: xr.DataArray,
+    levels: float | Sequence[float] | xr.DataArray,
+) -> xr.DataArray:
+    """Classes of :data:`INUNDATION_CLASSES` for every water level, from one connection level.
+
+    1 = connected inundation (``connection_level <= L``), 2 = low-lying but not connected
+    (``height <= L < connection_level``, NOAA's separate class), 0 = dry, 3 = sea,
+    −1 = nodata.
+
+    Parameters
+    ----------
+    dem : xarray.DataArray
+        The heights the connection level was computed from.
+    connection : xarray.DataArray
+        Output of :func:`connection_level`.
+    levels : float, sequence or xarray.DataArray
+        Water levels (m, same frame); a DataArray from :func:`~urbanrisk.coast.water_levels`
+        keeps its dims (``scenario``, ``quantile``, ``year``, ...).
+
+    Returns
+    -------
+    xarray.DataArray
+        int8, dims ``(*level dims, y, x)``; ``attrs["classes"]`` is the JSON code→name map.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> dem = raster_from_array(np.array([[0.0, 1.0, 3.0, 0.5]]), crs=3067,
+    ...                         transform=(1, 0, 0, 0, -1, 1), units="m")
+    >>> conn = connection_level(dem, sea_level_m=0.0)
+    >>> inundation_extent(dem, conn, [1.0, 3.0]).values.tolist()
+    [[[3, 1, 0, 2]], [[3, 1, 1, 1]]]
+    """
+    dem = _check_dem(dem)
+    _check_pair(dem, connection)
+    lv_da = _levels_array(levels)
+    _check_reference(lv_da, dem, connection)
+    lv = lv_da.values.astype("float64")
+    z = dem.values.astype("float64")
+    c = connection.values.astype("float64")
+    out = np.zeros(lv.shape + z.shape, dtype="int8")
+    base = np.zeros(z.shape, dtype="int8")
+    base[np.isnan(z)] = -1
+    base[np.isnan(c) & ~np.isnan(z)] = 3
+    flat_out = out.reshape((-1, *z.shape))
+    for k, level in enumerate(lv.ravel()):
+        cls = base.copy()
+        land = base == 0
+        low = land & (z <= level)
+        conn = land & (c <= level)
+        cls[conn] = 1
+        cls[low & ~conn] = 2
+        flat_out[k] = cls
+    return _wrap(out, lv_da, dem, "inundation_class",
+                 {"classes": json.dumps({str(k): v for k, v in INUNDATION_CLASSES.items()}),
+                  "units": "class"})
+
+
+def inundation_depth(
+    dem: xr.DataArray,
+    connection: xr.DataArray,
+    levels: float | Sequence[float] | xr.DataArray,
+) -> xr.DataArray:
+    """Water depth ``L − height`` on the connected inundated cells (NaN elsewhere).
+
+    Parameters are those of :func:`inundation_extent`.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32, m, dims ``(*level dims, y, x)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> dem = raster_from_array(np.array([[0.0, 1.0, 3.0, 0.5]]), crs=3067,
+    ...                         transform=(1, 0, 0, 0, -1, 1), units="m")
+    >>> conn = connection_level(dem, sea_level_m=0.0)
+    >>> inundation_depth(dem, conn, 3.5).values.round(2).tolist()
+    [[[nan, 2.5, 0.5, 3.0]]]
+    """
+    dem = _check_dem(dem)
+    _check_pair(dem, connection)
+    lv_da = _levels_array(levels)
+    _check_reference(lv_da, dem, connection)
+    lv = lv_da.values.astype("float64")
+    z = dem.values.astype("float64")
+    c = connection.values.astype("float64")
+    out = np.full(lv.shape + z.shape, np.nan, dtype="float32")
+    flat_out = out.reshape((-1, *z.shape))
+    for k, level in enumerate(lv.ravel()):
+        wet = c <= level
+        flat_out[k][wet] = (level - z[wet]).astype("float32")
+    return _wrap(out, lv_da, dem, "flood_depth", {"units": "m"})
+
+
+def inundation_probability(
+    connection: xr.DataArray,
+    levels: float | Sequence[float] | xr.DataArray,
+    *,
+    dem_rmse_m: float,
+    datum_rmse_m: float = 0.0,
+) -> xr.DataArray:
+    """Probability of connected inundation from DEM and datum error (NOAA).
+
+    NOAA's confidence mapping (NOAA OCM 2017, *Mapping coastal inundation primer*;
+    Schmid, Hadley & Waters 2014, J. Coastal Research 30(3)) treats the height error as
+    normal with ``σ = sqrt(RMSE_dem² + RMSE_datum²)`` and gives
+    ``P = Φ((L − z) / σ)``. Applied here to the connection level instead of the height:
+    where a cell is directly connected (``connection == height``) it is NOAA's formula;
+    behind a sill it is the probability that the sill is overtopped, an upper bound for
+    the cell (the sill's and the cell's errors are taken as fully correlated). The NOAA
+    "80 % confidence" inundation extent is ``P >= 0.8``. For independent cell errors use
+    :func:`inundation_probability_monte_carlo`.
+
+    Parameters
+    ----------
+    connection : xarray.DataArray
+        Output of :func:`connection_level`.
+    levels : float, sequence or xarray.DataArray
+        Water levels (m).
+    dem_rmse_m : float
+        Vertical RMSE of the DEM (m), > 0.
+    datum_rmse_m : float, default 0
+        RMSE of the tidal/vertical datum transformation (m).
+
+    Returns
+    -------
+    xarray.DataArray
+        Probability in [0, 1], NaN on sea and nodata, dims ``(*level dims, y, x)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> dem = raster_from_array(np.array([[0.0, 1.0, 1.2]]), crs=3067,
+    ...                         transform=(1, 0, 0, 0, -1, 1), units="m")
+    >>> conn = connection_level(dem, sea_level_m=0.0)
+    >>> p = inundation_probability(conn, 1.0, dem_rmse_m=0.15, datum_rmse_m=0.2)
+    >>> p.values.round(3).tolist()   # σ = 0.25 m: Φ(0) and Φ(−0.8)
+    [[[nan, 0.5, 0.212]]]
+    """
+    if not _is_connection(connection):
+        raise InputValueError("connection must be the output of connection_level().")
+    s_dem = require_positive(dem_rmse_m, name="dem_rmse_m")
+    s_dat = require_positive(datum_rmse_m, name="datum_rmse_m", allow_zero=True)
+    sigma = float(np.hypot(s_dem, s_dat))
+    lv_da = _levels_array(levels)
+    _check_reference(lv_da, connection)
+    lv = lv_da.values.astype("float64")
+    c = connection.values.astype("float64")
+    with np.errstate(invalid="ignore"):
+        p = ndtr((lv.reshape(lv.shape + (1, 1)) - c) / sigma)
+    p = np.where(np.isnan(c), np.nan, p)
+    return _wrap(p, lv_da, connection, "inundation_probability",
+                 {"units": "1", "sigma_m": sigma})
+
+
+def inundation_probability_monte_carlo(
+    dem: xr.DataArray,
+    levels: float | Sequence[float] | xr.DataArray,
+    *,
+    dem_rmse_m: float,
+    datum_rmse_m: float = 0.0,
+    n_realizations: int = 100,
+    seed: int | None = None,
+    **connection_kwargs,
+) -> xr.DataArray:
+    """Probability of connected inundation by Monte Carlo over DEM and datum error.
+
+    Each realization adds independent normal noise ``N(0, RMSE_dem²)`` to every cell and one
+    common offset ``N(0, RMSE_datum²)`` to the whole DEM, recomputes the connection level
+    (one priority-flood each) and counts the cells connected at each level. With
+    independent cell errors a sill is overtopped more easily than in the analytic
+    (correlated) form, so the probabilities behind sills differ from
+    :func:`inundation_probability`; directly connected cells agree.
+
+    Parameters
+    ----------
+    dem, levels
+        As in :func:`inundation_extent`.
+    dem_rmse_m, datum_rmse_m : float
+        Error standard deviations (m).
+    n_realizations : int, default 100
+        Number of realizations (the standard error of P is at most 0.5/sqrt(n)).
+    seed : int, optional
+        Seed of the random generator, for reproducible maps.
+    **connection_kwargs
+        Passed to :func:`connection_level` (``sea``, ``sea_level_m``, ``connectivity`` ...).
+
+    Returns
+    -------
+    xarray.DataArray
+        Fraction of realizations in which the cell is connected and inundated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> dem = raster_from_array(np.array([[0.0, 1.0, 5.0]]), crs=3067,
+    ...                         transform=(1, 0, 0, 0, -1, 1), units="m")
+    >>> p = inundation_probability_monte_carlo(dem, 1.0, dem_rmse_m=0.1, n_realizations=50,
+    ...                                        seed=1, sea=dem < 0.5)
+    >>> p.values[0, 0, 2].item()
+    0.0
+    """
+    dem = _check_dem(dem)
+    s_dem = require_positive(dem_rmse_m, name="dem_rmse_m")
+    s_dat = require_positive(datum_rmse_m, name="datum_rmse_m", allow_zero=True)
+    n = int(require_positive(n_realizations, name="n_realizations"))
+    lv_da = _levels_array(levels)
+    _check_reference(lv_da, dem)
+    lv = lv_da.values.astype("float64").ravel()
+    rng = np.random.default_rng(seed)
+    z = dem.values.astype("float64")
+    counts = np.zeros((lv.size, *z.shape), dtype="int32")
+    valid = np.zeros(z.shape, dtype=bool)
+    for _ in range(n):
+        noisy = z + rng.normal(0.0, s_dem, z.shape)
+        if s_dat:
+            noisy = noisy + rng.normal(0.0, s_dat)
+        d = dem.copy(data=noisy)
+        c = connection_level(d, **connection_kwargs).values.astype("float64")
+        valid |= ~np.isnan(c)
+        for k, level in enumerate(lv):
+            counts[k] += c <= level
+    p = counts / n
+    base = connection_level(dem, **connection_kwargs).values
+    p = np.where(np.isnan(base), np.nan, p).reshape(lv_da.shape + z.shape)
+    return _wrap(p.astype("float32"), lv_da, dem, "inundation_probability",
+                 {"units": "1", "n_realizations": n})
+
+
+# --------------------------------------------------------------------------------------
+# Years and probabilities through time
+# --------------------------------------------------------------------------------------
+def _first_year_flat(conn: np.ndarray, series: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """First year with ``running max(series) >= conn`` for a flat array of levels."""
+    cm = np.maximum.accumulate(series.astype("float64"))
+    idx = np.searchsorted(cm, conn.astype("float64"), side="left")
+    yrs = np.append(years.astype("float64"), np.nan)
+    return yrs[idx]
+
+
+def first_flood_year(
+    connection: xr.DataArray | pd.Series | np.ndarray,
+    levels: xr.DataArray,
+) -> xr.DataArray:
+    """Find the first year each cell (or asset) is reached by connected inundation.
+
+    For every combination of the level dims other than ``year`` (scenario, quantile, return
+    period ...), the first year ``t`` with ``max_{t' <= t} level(t') >= connection``: the
+    running maximum makes a level that falls again (land uplift faster than sea-level rise)
+    count from the first year it was reached. Include a surge return level in ``levels``
+    (see :func:`~urbanrisk.coast.water_levels`) to get the first year a given storm reaches
+    the cell.
+
+    Parameters
+    ----------
+    connection : xarray.DataArray, pandas.Series or numpy.ndarray
+        Output of :func:`connection_level` (raster), or connection levels of assets (see
+        :func:`~urbanrisk.coast.asset_connection_level`).
+    levels : xarray.DataArray
+        Water levels with a ``year`` dim.
+
+    Returns
+    -------
+    xarray.DataArray
+        Year (float; NaN when not reached within the years, on sea and nodata), dims
+        ``(*other level dims, *connection dims)``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> lv = xr.DataArray([0.1, 0.3, 0.2, 0.6], dims="year",
+    ...                   coords={"year": [2030, 2050, 2070, 2100]})
+    >>> first_flood_year(np.array([0.05, 0.25, 0.5, 2.0]), lv).values.tolist()
+    [2030.0, 2050.0, 2100.0, nan]
+    """
+    if not isinstance(levels, xr.DataArray) or "year" not in levels.dims:
+        raise DimensionError("levels must be a DataArray with a 'year' dimension.")
+    if isinstance(connection, xr.DataArray):
+        _check_reference(levels, connection)
+        conn_da = connection
+    elif isinstance(connection, pd.Series):
+        conn_da = xr.DataArray(connection.to_numpy(dtype=float), dims=("asset",),
+                               coords={"asset": connection.index.to_numpy()})
+        if "vertical_reference" in connection.attrs:
+            conn_da.attrs["vertical_reference"] = connection.attrs["vertical_reference"]
+        _check_reference(levels, conn_da)
+    else:
+        conn_da = xr.DataArray(np.asarray(connection, dtype=float))
+    years = np.asarray(levels["year"].values)
+    if years.size > 1 and (np.diff(years) <= 0).any():
+        levels = levels.sortby("year")
+        years = np.asarray(levels["year"].values)
+    other = [d for d in levels.dims if d != "year"]
+    lv = levels.transpose(*other, "year").values.astype("float64")
+    flat = lv.reshape(-1, years.size)
+    c = conn_da.values.ravel()
+    out = np.empty((flat.shape[0], c.size), dtype="float32")
+    for k in range(flat.shape[0]):
+        out[k] = _first_year_flat(c, flat[k], years)
+    out = out.reshape(tuple(levels.sizes[d] for d in other) + conn_da.shape)
+    coords = {d: levels[d] for d in other if d in levels.coords}
+    coords.update({d: conn_da[d] for d in conn_da.dims if d in conn_da.coords})
+    res = xr.DataArray(out, dims=[*other, *conn_da.dims], coords=coords, name="first_flood_year",
+                       attrs={"units": "year"})
+    if isinstance(connection, xr.DataArray) and connection.rio.crs is not None:
+        res = res.rio.write_crs(connection.rio.crs).rio.write_transform(connection.rio.transform())
+    return res
+
+
+def annual_exceedance_probability(
+    connection: xr.DataArray | pd.Series | np.ndarray,
+    sea_level: xr.DataArray,
+    return_levels: Mapping[float, float] | pd.Series,
+) -> xr.DataArray:
+    """Annual probability that a storm tide connects and floods each cell or asset.
+
+    The extreme still-water level above the (risen) mean water surface is described by its
+    return levels ``{T: h_T}``; the annual exceedance probability of a level ``h`` is
+    interpolated as ``log(1/T)`` linear in ``h`` (an exponential/Gumbel tail between the
+    given points, extended with the end segments and capped at 1). In year ``t`` a cell with
+    connection level ``c`` is flooded when the storm level exceeds ``c − sea_level(t)``, so
+    ``p_t = AEP(c − sea_level(t))``. Combine years with :func:`multi_year_probability`.
+
+    Parameters
+    ----------
+    connection : xarray.DataArray, pandas.Series or numpy.ndarray
+        Connection levels (m).
+    sea_level : xarray.DataArray
+        Sea-level change with a ``year`` dim (m, same frame).
+    return_levels : mapping or pandas.Series
+        At least two ``{return_period_years: level_m}`` pairs.
+
+    Returns
+    -------
+    xarray.DataArray
+        Probability per year, dims ``(*sea_level dims, *connection dims)``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> slr = xr.DataArray([0.0, 0.5], dims="year", coords={"year": [2020, 2100]})
+    >>> p = annual_exceedance_probability(np.array([1.5]), slr, {10: 1.0, 100: 1.5})
+    >>> p.values.round(3).ravel().tolist()   # 1 % today; the 10-year level by 2100
+    [0.01, 0.1]
+    """
+    if not isinstance(sea_level, xr.DataArray) or "year" not in sea_level.dims:
+        raise DimensionError("sea_level must be a DataArray with a 'year' dimension.")
+    rl = pd.Series(return_levels, dtype=float).sort_index()
+    if len(rl) < 2:
+        raise InputValueError("return_levels needs at least two return periods.")
+    if (rl.index.to_numpy(dtype=float) <= 1).any():
+        raise InputValueError("Return periods must be greater than 1 year.")
+    h = rl.to_numpy()
+    if (np.diff(h) <= 0).any():
+        raise InputValueError("Return levels must increase with the return period.")
+    log_aep = np.log(1.0 / rl.index.to_numpy(dtype=float))
+    if isinstance(connection, xr.DataArray):
+        _check_reference(sea_level, connection)
+        conn_da = connection
+    elif isinstance(connection, pd.Series):
+        conn_da = xr.DataArray(connection.to_numpy(dtype=float), dims=("asset",),
+                               coords={"asset": connection.index.to_numpy()})
+    else:
+        conn_da = xr.DataArray(np.asarray(connection, dtype=float))
+    need = conn_da - sea_level  # storm level needed, broadcast
+    x = need.values.astype("float64")
+    slope_lo = (log_aep[1] - log_aep[0]) / (h[1] - h[0])
+    slope_hi = (log_aep[-1] - log_aep[-2]) / (h[-1] - h[-2])
+    la = np.interp(x, h, log_aep)
+    la = np.where(x < h[0], log_aep[0] + slope_lo * (x - h[0]), la)
+    la = np.where(x > h[-1], log_aep[-1] + slope_hi * (x - h[-1]), la)
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = np.minimum(np.exp(la), 1.0)
+    p = np.where(np.isnan(x), np.nan, p)
+    p = np.where(np.isposinf(x), 0.0, p)
+    out = need.copy(data=p)
+    out.name = "annual_exceedance_probability"
+    out.attrs = {"units": "1"}
+    return out
+
+
+def multi_year_probability(annual: xr.DataArray, *, dim: str = "year") -> xr.DataArray:
+    """Probability of at least one flood over the years: ``1 − Π_t (1 − p_t)``.
+
+    Years are taken as independent.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> p = xr.DataArray([0.01] * 30, dims="year")
+    >>> round(float(multi_year_probability(p)), 4)   # 30 years of a 1 % flood
+    0.2603
+    """
+    if dim not in annual.dims:
+        raise DimensionError(f"annual has no {dim!r} dimension.")
+    out = 1.0 - (1.0 - annual).prod(dim=dim, skipna=False)
+    out.name = "probability_at_least_one_flood"
+    out.attrs = {"units": "1"}
+    return out
