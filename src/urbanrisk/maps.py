@@ -1,0 +1,778 @@
+"""Maps a planner can print, and interactive maps for notebooks.
+
+Static maps are drawn with matplotlib on a plain :class:`matplotlib.figure.Figure` (no
+pyplot state, so they are safe in scripts, tests and dask workers). Every map carries a
+title, a legend or colour bar with units, a scale bar, a north arrow and a data credit.
+Colour scales are perceptually uniform and monotonic in lightness (viridis, cividis), so
+the maps read in grayscale and for colour-blind readers (Nuñez et al. 2018; Crameri et al.
+2020); classes are told apart by lightness and hatching, never by hue alone.
+
+:func:`save_map` writes PNG and PDF atomically. :func:`explore` gives an interactive folium
+map of a vector or raster layer; with ``tiles=None`` nothing is fetched from the network.
+
+The maps assume a projected CRS in metres (the scale bar measures in map units); layers in
+degrees are refused with :class:`~urbanrisk.errors.GeographicCRSError`.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> districts = gpd.GeoDataFrame({"name": ["a", "b"], "access_pct": [40.0, 90.0]},
+...     geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=3067)
+>>> fig = choropleth_map(districts, "access_pct", title="Green access",
+...     legend_label="Residents within 300 m of green space (%)", credit="© Example")
+>>> {"N", "© Example", "200 m"} <= {t.get_text() for t in fig.axes[0].texts}
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
+import xarray as xr
+from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from urbanrisk.errors import EmptyLayerError, InputValueError
+from urbanrisk.layers import atomic_path, require_projected, require_same_crs
+
+__all__ = [
+    "SEQUENTIAL_CMAP",
+    "DIVERGING_SAFE_CMAP",
+    "new_map",
+    "finish_map",
+    "add_scale_bar",
+    "add_north_arrow",
+    "add_credit",
+    "plot_raster",
+    "raster_map",
+    "choropleth_map",
+    "flood_map",
+    "patches_map",
+    "inundation_map",
+    "first_year_map",
+    "save_map",
+    "explore",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Default sequential colour map (perceptually uniform, monotonic lightness).
+SEQUENTIAL_CMAP = "viridis"
+#: Second sequential map, optimised for colour-vision deficiency (Nuñez et al. 2018).
+DIVERGING_SAFE_CMAP = "cividis"
+
+_LAND = "#e8e8e8"
+_EDGE = "#444444"
+
+
+# --------------------------------------------------------------------------------------
+# Map furniture
+# --------------------------------------------------------------------------------------
+def new_map(*, figsize: tuple[float, float] = (8.0, 7.0)) -> tuple[Figure, Any]:
+    """Make a figure with one equal-aspect axes, ready to draw layers on.
+
+    Examples
+    --------
+    >>> fig, ax = new_map()
+    >>> ax.get_aspect()
+    1.0
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_aspect("equal")
+    return fig, ax
+
+
+def _nice_length(span: float) -> float:
+    """Largest 1/2/5 × 10^n not above a fifth of ``span``."""
+    target = span / 5.0
+    if target <= 0:
+        return 0.0
+    exp = math.floor(math.log10(target))
+    for m in (5, 2, 1):
+        if m * 10**exp <= target:
+            return float(m * 10**exp)
+    return float(10**exp)
+
+
+def add_scale_bar(ax: Any, *, segments: int = 4) -> float:
+    """Draw an alternating black/white scale bar in the lower left; return its length (m).
+
+    The axes must be in a projected CRS in metres with equal aspect.
+
+    Examples
+    --------
+    >>> fig, ax = new_map()
+    >>> _ = ax.set_xlim(0, 5000); _ = ax.set_ylim(0, 5000)
+    >>> add_scale_bar(ax)
+    1000.0
+    """
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length(abs(x1 - x0))
+    if length <= 0:
+        return 0.0
+    h = abs(y1 - y0) * 0.012
+    left = x0 + abs(x1 - x0) * 0.04
+    bottom = y0 + abs(y1 - y0) * 0.05
+    seg = length / segments
+    for i in range(segments):
+        ax.add_patch(
+            Rectangle((left + i * seg, bottom), seg, h, facecolor="black" if i % 2 == 0 else
+                      "white", edgecolor="black", linewidth=0.6, zorder=20)
+        )
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(left, bottom + 1.8 * h, "0", ha="center", va="bottom", fontsize=7, zorder=20)
+    ax.text(left + length, bottom + 1.8 * h, label, ha="center", va="bottom", fontsize=7,
+            zorder=20)
+    return length
+
+
+def add_north_arrow(ax: Any) -> None:
+    """Draw a north arrow (grid north of the projected CRS) in the upper right.
+
+    Examples
+    --------
+    >>> fig, ax = new_map()
+    >>> add_north_arrow(ax)
+    >>> ax.texts[0].get_text()
+    'N'
+    """
+    ax.annotate(
+        "N", xy=(0.95, 0.95), xytext=(0.95, 0.84), xycoords="axes fraction",
+        textcoords="axes fraction", ha="center", va="center", fontsize=11,
+        fontweight="bold", zorder=21,
+        arrowprops={"arrowstyle": "-|>", "facecolor": "black", "edgecolor": "black",
+                    "linewidth": 1.5},
+        bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": "none",
+              "alpha": 0.8},
+    )
+
+
+def add_credit(ax: Any, credit: str) -> None:
+    """Write the data credit in the lower right corner of the map.
+
+    Examples
+    --------
+    >>> fig, ax = new_map()
+    >>> add_credit(ax, "© OpenStreetMap contributors")
+    >>> ax.texts[-1].get_text()
+    '© OpenStreetMap contributors'
+    """
+    ax.text(
+        0.99, 0.01, credit, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5,
+        zorder=21, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5},
+    )
+
+
+def finish_map(ax: Any, *, title: str, credit: str = "", scale_bar: bool = True) -> None:
+    """Add title, north arrow, scale bar and credit; hide the coordinate ticks.
+
+    Examples
+    --------
+    >>> fig, ax = new_map()
+    >>> _ = ax.set_xlim(0, 100); _ = ax.set_ylim(0, 100)
+    >>> finish_map(ax, title="T", credit="© C")
+    >>> ax.get_title()
+    'T'
+    """
+    ax.set_title(title, fontsize=12)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    add_north_arrow(ax)
+    if credit:
+        add_credit(ax, credit)
+    if scale_bar:
+        add_scale_bar(ax)
+
+
+def _check_layer(layer: Any, name: str) -> Any:
+    if isinstance(layer, gpd.GeoDataFrame | gpd.GeoSeries) and len(layer) == 0:
+        raise EmptyLayerError(f"{name} has no features to map.")
+    return require_projected(layer, name=name, reproject=False)
+
+
+def _to_crs(layer: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    if layer.crs is not None and crs is not None and not layer.crs.equals(crs):
+        return layer.to_crs(crs)
+    return layer
+
+
+def _cmap(name: str, bad_alpha: float = 0.0) -> Any:
+    return mpl.colormaps[name].with_extremes(bad=(1.0, 1.0, 1.0, bad_alpha))
+
+
+# --------------------------------------------------------------------------------------
+# Building blocks
+# --------------------------------------------------------------------------------------
+def plot_raster(
+    ax: Any,
+    da: xr.DataArray,
+    *,
+    cmap: str = SEQUENTIAL_CMAP,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    label: str | None = None,
+    colorbar: bool = True,
+    alpha: float = 1.0,
+) -> Any:
+    """Draw a 2-D raster (NaN transparent) with a colour bar labelled with its units.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Target axes.
+    da : xarray.DataArray
+        2-D ``(y, x)`` raster in a projected CRS.
+    cmap : str, default "viridis"
+        Colour map name.
+    vmin, vmax : float, optional
+        Colour limits; default: the data's finite range.
+    label : str, optional
+        Colour bar label; default: ``"<name> (<units>)"``.
+    colorbar : bool, default True
+        Draw the colour bar.
+    alpha : float, default 1.0
+        Opacity.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+
+    Examples
+    --------
+    >>> from urbanrisk.layers import raster_from_array
+    >>> da = raster_from_array(np.arange(4.0).reshape(2, 2), crs=3067,
+    ...                        transform=(10, 0, 0, 0, -10, 20), units="m", name="depth")
+    >>> fig, ax = new_map()
+    >>> im = plot_raster(ax, da)
+    >>> [float(v) for v in im.get_extent()], fig.axes[1].get_ylabel()
+    ([0.0, 20.0, 0.0, 20.0], 'depth (m)')
+    """
+    if da.ndim != 2:
+        raise InputValueError(
+            f"plot_raster draws 2-D rasters; {da.name or 'raster'} has dims {da.dims}. "
+            "Select one slice first, e.g. da.sel(return_period=100)."
+        )
+    da = da.transpose("y", "x")
+    left, bottom, right, top = (float(v) for v in da.rio.bounds())
+    values = np.asarray(da.values, dtype="float64")
+    # rows of rioxarray rasters run north to south; flip if not
+    origin = "upper"
+    if da.sizes["y"] > 1 and float(da.y[0]) < float(da.y[-1]):
+        origin = "lower"
+    im = ax.imshow(
+        np.ma.masked_invalid(values), extent=(left, right, bottom, top), origin=origin,
+        cmap=_cmap(cmap), vmin=vmin, vmax=vmax, interpolation="nearest", alpha=alpha,
+        zorder=1,
+    )
+    if colorbar:
+        units = da.attrs.get("units")
+        text = label or f"{da.name or 'value'}" + (f" ({units})" if units else "")
+        cb = ax.figure.colorbar(im, ax=ax, shrink=0.7)
+        cb.set_label(text)
+    return im
+
+
+def raster_map(
+    da: xr.DataArray,
+    *,
+    title: str,
+    credit: str = "",
+    label: str | None = None,
+    cmap: str = SEQUENTIAL_CMAP,
+    background: gpd.GeoDataFrame | None = None,
+) -> Figure:
+    """Map one 2-D raster, with an optional outline layer below it.
+
+    Examples
+    --------
+    >>> from urbanrisk.layers import raster_from_array
+    >>> da = raster_from_array(np.ones((3, 3)), crs=3067,
+    ...                        transform=(10, 0, 0, 0, -10, 30), units="degC", name="lst")
+    >>> raster_map(da, title="Land surface temperature").axes[0].get_title()
+    'Land surface temperature'
+    """
+    da = _check_layer(da, str(da.name or "raster"))
+    fig, ax = new_map()
+    if background is not None:
+        _to_crs(background, da.rio.crs).plot(ax=ax, facecolor=_LAND, edgecolor="#999999",
+                                              linewidth=0.4, zorder=0)
+    plot_raster(ax, da, cmap=cmap, label=label)
+    finish_map(ax, title=title, credit=credit)
+    return fig
+
+
+def choropleth_map(
+    zones: gpd.GeoDataFrame,
+    column: str,
+    *,
+    title: str,
+    legend_label: str,
+    credit: str = "",
+    cmap: str = DIVERGING_SAFE_CMAP,
+    label_column: str | None = "name",
+    fmt: str = "{:,.0f}",
+) -> Figure:
+    """Zones (districts) coloured by a value, each labelled with its value.
+
+    Parameters
+    ----------
+    zones : geopandas.GeoDataFrame
+        Polygons with ``column``; projected CRS.
+    column : str
+        Numeric column to map.
+    title : str
+        Map title.
+    legend_label : str
+        Colour bar label, with units.
+    credit : str, optional
+        Data credit.
+    cmap : str, default "cividis"
+        Colour map.
+    label_column : str, optional
+        Column of zone names printed with the value (skipped if absent).
+    fmt : str, default "{:,.0f}"
+        Format of the printed values.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    zones = _check_layer(zones, "zones")
+    if column not in zones.columns:
+        raise InputValueError(f"zones has no column {column!r}; columns: {list(zones.columns)}")
+    fig, ax = new_map()
+    values = zones[column].astype(float)
+    finite = values[np.isfinite(values)]
+    norm = Normalize(
+        vmin=float(finite.min()) if len(finite) else 0.0,
+        vmax=float(finite.max()) if len(finite) and finite.max() > finite.min() else
+        (float(finite.max()) + 1.0 if len(finite) else 1.0),
+    )
+    cm = _cmap(cmap)
+    zones.plot(ax=ax, color=[cm(norm(v)) if np.isfinite(v) else "white" for v in values],
+               edgecolor=_EDGE, linewidth=0.6, hatch=None, zorder=1)
+    if (~np.isfinite(values)).any():
+        zones[~np.isfinite(values)].plot(ax=ax, facecolor="white", edgecolor=_EDGE,
+                                         hatch="//", linewidth=0.6, zorder=2)
+    sm = mpl.cm.ScalarMappable(norm=norm, cmap=cm)
+    cb = fig.colorbar(sm, ax=ax, shrink=0.7)
+    cb.set_label(legend_label)
+    for idx, row in zones.iterrows():
+        v = values.loc[idx]
+        pt = row.geometry.representative_point()
+        name = str(row[label_column]) + "\n" if label_column and label_column in zones else ""
+        txt = fmt.format(v) if np.isfinite(v) else "no data"
+        ax.text(pt.x, pt.y, f"{name}{txt}", ha="center", va="center", fontsize=7, zorder=5,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
+    finish_map(ax, title=title, credit=credit)
+    return fig
+
+
+def flood_map(
+    depth: xr.DataArray,
+    buildings: gpd.GeoDataFrame,
+    *,
+    exposed: Sequence[bool] | np.ndarray,
+    title: str,
+    credit: str = "",
+    label: str = "Flood depth (m)",
+) -> Figure:
+    """Flood depth with the buildings exposed to it outlined in black.
+
+    Parameters
+    ----------
+    depth : xarray.DataArray
+        2-D flood depth (m), one return period.
+    buildings : geopandas.GeoDataFrame
+        Building footprints.
+    exposed : sequence of bool
+        One flag per building: drawn dark with a heavy outline when true, light grey
+        otherwise.
+    title, credit, label : str
+        Title, data credit, colour bar label.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from urbanrisk.layers import raster_from_array
+    >>> d = raster_from_array(np.array([[0.0, 1.0], [0.5, np.nan]]), crs=3067,
+    ...                       transform=(10, 0, 0, 0, -10, 20), units="m", name="depth")
+    >>> b = gpd.GeoDataFrame(geometry=[box(1, 1, 4, 4), box(12, 12, 18, 18)], crs=3067)
+    >>> fig = flood_map(d, b, exposed=[False, True], title="100-year flood")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['Exposed building (1)', 'Other building (1)']
+    """
+    depth = _check_layer(depth, str(depth.name or "flood depth"))
+    buildings = _to_crs(_check_layer(buildings, "buildings"), depth.rio.crs)
+    flags = np.asarray(exposed, dtype=bool)
+    if len(flags) != len(buildings):
+        raise InputValueError(
+            f"exposed has {len(flags)} flags for {len(buildings)} buildings; give one each."
+        )
+    fig, ax = new_map()
+    vmax = float(np.nanmax(depth.values)) if np.isfinite(depth.values).any() else 1.0
+    plot_raster(ax, depth, cmap="viridis_r", vmin=0.0, vmax=max(vmax, 1e-6), label=label)
+    if (~flags).any():
+        buildings[~flags].plot(ax=ax, facecolor="#d0d0d0", edgecolor="#808080",
+                               linewidth=0.3, zorder=3)
+    if flags.any():
+        buildings[flags].plot(ax=ax, facecolor="#222222", edgecolor="black", linewidth=0.8,
+                              zorder=4)
+    handles = [
+        Patch(facecolor="#222222", edgecolor="black", label=f"Exposed building ({flags.sum()})"),
+        Patch(facecolor="#d0d0d0", edgecolor="#808080",
+              label=f"Other building ({(~flags).sum()})"),
+    ]
+    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
+    finish_map(ax, title=title, credit=credit)
+    return fig
+
+
+def patches_map(
+    patches: gpd.GeoDataFrame,
+    *,
+    column: str,
+    title: str,
+    legend_label: str,
+    credit: str = "",
+    candidates: gpd.GeoDataFrame | None = None,
+    candidate_rank_column: str | None = None,
+    background: gpd.GeoDataFrame | None = None,
+) -> Figure:
+    """Habitat patches coloured by a value (e.g. dPC), with candidate sites hatched.
+
+    Parameters
+    ----------
+    patches : geopandas.GeoDataFrame
+        Patch polygons with ``column``.
+    column : str
+        Value to colour by (e.g. ``"dPC"``).
+    title, legend_label, credit : str
+        Title, colour bar label with units, data credit.
+    candidates : geopandas.GeoDataFrame, optional
+        Candidate sites, drawn hatched; if ``candidate_rank_column`` is given, sites with
+        a rank are labelled ``#1``, ``#2``...
+    candidate_rank_column : str, optional
+        Column of candidate ranks (NaN = not selected).
+    background : geopandas.GeoDataFrame, optional
+        Outline layer (districts) drawn below.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    patches = _check_layer(patches, "patches")
+    if column not in patches.columns:
+        raise InputValueError(f"patches has no column {column!r}")
+    fig, ax = new_map()
+    if background is not None:
+        _to_crs(background, patches.crs).plot(ax=ax, facecolor=_LAND, edgecolor="#999999",
+                                              linewidth=0.4, zorder=0)
+    values = patches[column].astype(float)
+    finite = values[np.isfinite(values)]
+    vmax = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
+    norm = Normalize(vmin=0.0, vmax=vmax)
+    cm = _cmap(SEQUENTIAL_CMAP)
+    patches.plot(ax=ax, color=[cm(norm(v)) if np.isfinite(v) else "white" for v in values],
+                 edgecolor=_EDGE, linewidth=0.3, zorder=2)
+    cb = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cm), ax=ax, shrink=0.7)
+    cb.set_label(legend_label)
+    handles = []
+    if candidates is not None and len(candidates):
+        cand = _to_crs(candidates, patches.crs)
+        cand.plot(ax=ax, facecolor="none", edgecolor="black", hatch="xxx", linewidth=0.8,
+                  zorder=3)
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="xxx",
+                             label=f"Candidate site ({len(cand)})"))
+        if candidate_rank_column and candidate_rank_column in cand:
+            for _, row in cand.iterrows():
+                r = row[candidate_rank_column]
+                if r is not None and np.isfinite(float(r)):
+                    pt = row.geometry.representative_point()
+                    ax.text(pt.x, pt.y, f"#{int(r)}", ha="center", va="center", fontsize=9,
+                            fontweight="bold", zorder=6,
+                            bbox={"facecolor": "white", "edgecolor": "black", "pad": 1.5})
+    if handles:
+        ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
+    finish_map(ax, title=title, credit=credit)
+    return fig
+
+
+def inundation_map(
+    panels: Mapping[tuple[str, int], xr.DataArray],
+    *,
+    title: str,
+    credit: str = "",
+    land: xr.DataArray | None = None,
+    label: str = "Water depth above ground (m)",
+) -> Figure:
+    """Small multiples of inundation depth: one row per scenario, one column per year.
+
+    Parameters
+    ----------
+    panels : mapping of (scenario label, year) to xarray.DataArray
+        2-D inundation depth (m; NaN or 0 = dry) per panel, all on one grid.
+    title, credit, label : str
+        Overall title, data credit and colour bar label.
+    land : xarray.DataArray, optional
+        Any raster of the same grid whose finite cells are land (e.g. the DEM above the
+        present water level); drawn light grey below the water.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from urbanrisk.layers import raster_from_array
+    >>> g = dict(crs=3067, transform=(10, 0, 0, 0, -10, 20), units="m")
+    >>> p = {("SSP1-2.6", 2100): raster_from_array(np.array([[0.2, 0], [0, 0]]), **g),
+    ...      ("SSP5-8.5", 2100): raster_from_array(np.array([[0.9, 0.3], [0, 0]]), **g)}
+    >>> fig = inundation_map(p, title="Sea reach")
+    >>> [a.get_title() for a in fig.axes[:2]]
+    ['SSP1-2.6, 2100', 'SSP5-8.5, 2100']
+    """
+    if not panels:
+        raise EmptyLayerError("inundation_map needs at least one panel.")
+    scen = list(dict.fromkeys(k[0] for k in panels))
+    years = list(dict.fromkeys(k[1] for k in panels))
+    first = next(iter(panels.values()))
+    _check_layer(first, "inundation")
+    for k, da in panels.items():
+        require_same_crs(first, da, names=("inundation", f"inundation {k}"))
+    vmax = max(
+        (float(np.nanmax(d.values)) for d in panels.values() if np.isfinite(d.values).any()),
+        default=1.0,
+    )
+    vmax = max(vmax, 1e-6)
+    nr, nc = len(scen), len(years)
+    fig = Figure(figsize=(3.6 * nc + 1.2, 3.4 * nr + 0.8), layout="constrained")
+    axes = fig.subplots(nr, nc, squeeze=False)
+    im = None
+    for i, s in enumerate(scen):
+        for j, y in enumerate(years):
+            ax = axes[i][j]
+            ax.set_aspect("equal")
+            if land is not None:
+                base = xr.where(np.isfinite(land), 1.0, np.nan).rio.write_crs(land.rio.crs)
+                base = base.rio.write_transform(land.rio.transform())
+                plot_raster(ax, base, cmap="Greys", vmin=0, vmax=6, colorbar=False)
+            da = panels.get((s, y))
+            if da is None:
+                ax.set_title(f"{s}, {y}: not computed", fontsize=9)
+                continue
+            wet = da.where(da > 0)
+            im = plot_raster(ax, wet, cmap="viridis_r", vmin=0.0, vmax=vmax, colorbar=False)
+            ax.set_title(f"{s}, {y}", fontsize=10)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0 and j == 0:
+                add_scale_bar(ax)
+            if i == 0 and j == nc - 1:
+                add_north_arrow(ax)
+    if im is not None:
+        cb = fig.colorbar(im, ax=axes, shrink=0.6)
+        cb.set_label(label)
+    fig.suptitle(title, fontsize=12)
+    if credit:
+        fig.text(0.99, 0.005, credit, ha="right", va="bottom", fontsize=6.5)
+    return fig
+
+
+def first_year_map(
+    buildings: gpd.GeoDataFrame,
+    *,
+    column: str,
+    title: str,
+    years: Sequence[int] | None = None,
+    credit: str = "",
+    background: gpd.GeoDataFrame | None = None,
+) -> Figure:
+    """Map buildings coloured by the first year the sea reaches them (never: grey).
+
+    Parameters
+    ----------
+    buildings : geopandas.GeoDataFrame
+        Footprints with ``column`` holding a year or NaN.
+    column : str
+        First-year column.
+    title, credit : str
+        Title and data credit.
+    years : sequence of int, optional
+        Class breaks (the years of the scenario); default: the distinct years present.
+    background : geopandas.GeoDataFrame, optional
+        Outline layer below.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> b = gpd.GeoDataFrame({"y": [2040.0, np.nan, 2090.0]},
+    ...     geometry=[box(0, 0, 5, 5), box(10, 0, 15, 5), box(20, 0, 25, 5)], crs=3067)
+    >>> fig = first_year_map(b, column="y", title="First year reached")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['by 2040 (1)', 'by 2090 (1)', 'not reached (1)']
+    """
+    buildings = _check_layer(buildings, "buildings")
+    vals = buildings[column].astype(float).to_numpy()
+    reached = np.isfinite(vals)
+    if years is None:
+        years = sorted({int(v) for v in vals[reached]})
+    years = sorted(int(y) for y in years)
+    fig, ax = new_map()
+    if background is not None:
+        _to_crs(background, buildings.crs).plot(ax=ax, facecolor=_LAND, edgecolor="#999999",
+                                                linewidth=0.4, zorder=0)
+    handles = []
+    if (~reached).any():
+        buildings[~reached].plot(ax=ax, facecolor="#dddddd", edgecolor="#999999",
+                                 linewidth=0.2, zorder=2)
+    if years:
+        cm = ListedColormap(mpl.colormaps["viridis"](np.linspace(0.0, 0.9, len(years))))
+        bounds = [-np.inf] + years
+        norm = BoundaryNorm(bounds, cm.N) if len(years) > 1 else None
+        for k, y in enumerate(years):
+            lo = bounds[k]
+            sel = reached & (vals > lo) & (vals <= y)
+            color = cm(k) if norm is not None else cm(0)
+            if sel.any():
+                buildings[sel].plot(ax=ax, facecolor=color, edgecolor="black", linewidth=0.3,
+                                    zorder=3)
+            handles.append(Patch(facecolor=color, edgecolor="black",
+                                 label=f"by {y} ({int(sel.sum())})"))
+    handles.append(Patch(facecolor="#dddddd", edgecolor="#999999",
+                         label=f"not reached ({int((~reached).sum())})"))
+    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9,
+              title="First year reached", title_fontsize=8)
+    finish_map(ax, title=title, credit=credit)
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# Saving
+# --------------------------------------------------------------------------------------
+def save_map(
+    fig: Figure,
+    path: str | os.PathLike,
+    *,
+    formats: Sequence[str] = ("png", "pdf"),
+    dpi: int = 150,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write a figure as PNG and/or PDF beside ``path`` (its suffix is replaced), atomically.
+
+    PDF files carry no creation date, so the same map gives the same bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> fig, ax = new_map(figsize=(2, 2))
+    >>> out = save_map(fig, pathlib.Path(tempfile.mkdtemp()) / "m", formats=["png"], dpi=50)
+    >>> [p.suffix for p in out]
+    ['.png']
+    """
+    written = []
+    base = Path(path)
+    for fmt in formats:
+        fmt = fmt.lower()
+        if fmt not in ("png", "pdf"):
+            raise InputValueError(f"map formats are 'png' and 'pdf', got {fmt!r}")
+        target = base.with_suffix(f".{fmt}")
+        meta = {"CreationDate": None} if fmt == "pdf" else {"Software": None}
+        with atomic_path(target, overwrite=overwrite) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
+        written.append(target)
+    return written
+
+
+# --------------------------------------------------------------------------------------
+# Interactive
+# --------------------------------------------------------------------------------------
+def explore(
+    layer: gpd.GeoDataFrame | xr.DataArray,
+    *,
+    column: str | None = None,
+    tiles: str | None = None,
+    m: Any = None,
+    name: str | None = None,
+    cmap: str = SEQUENTIAL_CMAP,
+    opacity: float = 0.7,
+    **kwargs: Any,
+) -> Any:
+    """Make an interactive folium map of a vector or raster layer, offline-safe.
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame or xarray.DataArray
+        Vector layer (drawn with :meth:`geopandas.GeoDataFrame.explore`) or 2-D raster
+        (reprojected to EPSG:4326, coloured with ``cmap`` and laid as an image overlay).
+    column : str, optional
+        Vector column to colour by.
+    tiles : str, optional
+        Background tiles; ``None`` (the default) fetches nothing, so the map works
+        offline and in CI. Pass ``"OpenStreetMap"`` for a base map.
+    m : folium.Map, optional
+        Add to this map instead of making a new one.
+    name : str, optional
+        Layer name in the layer control.
+    cmap : str, default "viridis"
+        Colour map.
+    opacity : float, default 0.7
+        Raster overlay opacity.
+    **kwargs
+        Passed to :meth:`geopandas.GeoDataFrame.explore`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> gdf = gpd.GeoDataFrame({"v": [1.0]}, geometry=[box(385000, 6671000, 386000, 6672000)],
+    ...                        crs=3067)
+    >>> m = explore(gdf, column="v")
+    >>> "tile.openstreetmap" in m.get_root().render()
+    False
+    """
+    import folium
+
+    if isinstance(layer, gpd.GeoDataFrame | gpd.GeoSeries):
+        if m is None:
+            return layer.explore(column=column, tiles=tiles, cmap=cmap, name=name, **kwargs)
+        return layer.explore(m=m, column=column, cmap=cmap, name=name, **kwargs)
+    if not isinstance(layer, xr.DataArray):
+        raise InputValueError(f"explore takes a GeoDataFrame or DataArray, got {type(layer)}")
+    if layer.ndim != 2:
+        raise InputValueError(
+            f"explore draws 2-D rasters; {layer.name or 'raster'} has dims {layer.dims}. "
+            "Select one slice first."
+        )
+    da = layer.rio.reproject("EPSG:4326", nodata=np.nan)
+    vals = np.asarray(da.values, dtype=float)
+    finite = np.isfinite(vals)
+    lo = float(np.nanmin(vals)) if finite.any() else 0.0
+    hi = float(np.nanmax(vals)) if finite.any() else 1.0
+    rgba = mpl.colormaps[cmap](Normalize(lo, hi if hi > lo else lo + 1)(np.where(finite, vals,
+                                                                                  lo)))
+    rgba[..., 3] = np.where(finite, opacity, 0.0)
+    w, s, e, n = (float(v) for v in da.rio.bounds())
+    if m is None:
+        m = folium.Map(tiles=tiles)
+        m.fit_bounds([[s, w], [n, e]])
+    folium.raster_layers.ImageOverlay(
+        image=rgba, bounds=[[s, w], [n, e]], name=name or str(layer.name or "raster"),
+        origin="upper" if float(da.y[0]) > float(da.y[-1]) else "lower",
+    ).add_to(m)
+    return m

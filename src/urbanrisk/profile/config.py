@@ -1,0 +1,662 @@
+"""City profile configuration: a TOML file (or a dict) checked in full before any work.
+
+A city is described by a TOML file naming its layers and the analyses to run with their
+parameters. :func:`load_config` reads it with :mod:`tomllib`, resolves layer paths relative
+to the file and checks everything at once: unknown sections and keys, missing files, wrong
+types, values out of range, analyses asked for without the layers they need, and output
+names that would leave the output folder. All problems are reported together in one
+:class:`~urbanrisk.errors.ConfigError`, before any layer is read.
+
+The same configuration can be built in Python with :func:`config_from_dict`, where layers
+may be given as loaded ``GeoDataFrame`` / ``DataArray`` objects instead of paths.
+
+Every section and key is described in :data:`SCHEMA`; ``docs/config.md`` documents them.
+
+Examples
+--------
+>>> cfg = config_from_dict({"city": {"name": "Tiny"}, "green": {"dispersal_distance_m": 800}})
+>>> cfg.city, cfg.section("green")["dispersal_distance_m"], cfg.section("green")["min_area_m2"]
+('Tiny', 800.0, 1000.0)
+>>> config_from_dict({"city": {"name": 3}, "hazard": {"colour": "red"}})
+Traceback (most recent call last):
+...
+urbanrisk.errors.ConfigError: 2 problem(s):
+  - city.name: expected a string, got 3 (int)
+  - hazard: unknown key 'colour' (known: country, curve_region, damage_column, ...)
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import geopandas as gpd
+import xarray as xr
+
+from urbanrisk.errors import ConfigError
+
+__all__ = [
+    "SCHEMA",
+    "VECTOR_LAYERS",
+    "RASTER_LAYERS",
+    "ANALYSES",
+    "Field",
+    "LayerSource",
+    "ProfileConfig",
+    "load_config",
+    "config_from_dict",
+    "schema_markdown",
+]
+
+#: Vector layers a city may name in ``[layers]``.
+VECTOR_LAYERS: dict[str, str] = {
+    "buildings": "building footprints (Polygons); an `occupancy` column selects damage curves",
+    "roads": "road centrelines (LineStrings)",
+    "railways": "railway lines (LineStrings); barriers for green-patch gaps",
+    "green": "parks and forests (Polygons): habitat patches for the green analysis",
+    "water": "water bodies (Polygons)",
+    "coastline": "coastline (LineStrings)",
+    "sea": "the sea (Polygons): where the sea connects to the land",
+    "districts": "districts (Polygons with a `name` column): zones for aggregation",
+    "candidates": "candidate sites for new green space (Polygons)",
+    "shorelines": "dated historical shorelines (LineStrings with a date column)",
+    "baseline": "onshore baseline for shoreline transects (LineString)",
+}
+
+#: Raster layers a city may name in ``[layers]``.
+RASTER_LAYERS: dict[str, str] = {
+    "dem": "elevation (m) relative to the vertical datum of the coast section",
+    "landcover": "land-cover class codes",
+    "population": "residents per cell",
+    "flood_depth": "flood depth (m) with a `return_period` band dimension, or a table "
+    "`{10 = \"rp10.tif\", 100 = \"rp100.tif\"}` of one file per return period",
+    "lst": "land surface temperature (degC)",
+}
+
+#: Analyses, their section and the layers each needs (all of one inner tuple).
+ANALYSES: dict[str, tuple[str, ...]] = {
+    "hazard": ("flood_depth", "buildings"),
+    "heat": ("lst", "population"),
+    "green": (),  # green polygons or landcover + habitat_classes; checked separately
+    "coast": ("dem",),
+    "shoreline": ("shorelines", "baseline"),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One configuration key: its type, default, documentation and extra check."""
+
+    kind: str  # str, int, float, bool, list[int], list[float], list[str], choice
+    default: Any
+    doc: str
+    check: Callable[[Any], str | None] | None = None
+    choices: tuple = ()
+
+
+def _positive(v: Any) -> str | None:
+    return None if v > 0 else f"must be > 0, got {v!r}"
+
+
+def _non_negative(v: Any) -> str | None:
+    return None if v >= 0 else f"must be >= 0, got {v!r}"
+
+
+def _probability(v: Any) -> str | None:
+    return None if 0 < v < 1 else f"must be strictly between 0 and 1, got {v!r}"
+
+
+def _percentile(v: Any) -> str | None:
+    return None if 0 < v < 100 else f"must be strictly between 0 and 100, got {v!r}"
+
+
+def _positive_list(v: list) -> str | None:
+    bad = [x for x in v if x <= 0]
+    if bad:
+        return f"must all be > 0, got {bad}"
+    if len(set(v)) != len(v):
+        return f"has duplicates: {v}"
+    return None
+
+
+def _quantiles(v: list) -> str | None:
+    bad = [x for x in v if not 0 < x < 1]
+    return f"quantiles must be strictly between 0 and 1, got {bad}" if bad else None
+
+
+def _years(v: list) -> str | None:
+    bad = [x for x in v if not 1900 <= x <= 2300]
+    if bad:
+        return f"years must lie in 1900..2300, got {bad}"
+    return None if list(v) == sorted(set(v)) else f"must be increasing without repeats: {v}"
+
+
+_SSP_RE = re.compile(r"^SSP\d-\d\.\d(\b.*)?$", re.IGNORECASE)
+
+
+def _scenarios(v: list) -> str | None:
+    bad = [s for s in v if not _SSP_RE.match(s)]
+    return (
+        None
+        if not bad
+        else f"scenario names look like 'SSP1-2.6' or 'SSP5-8.5', got {bad}"
+    )
+
+
+def _dpi(v: int) -> str | None:
+    return None if 50 <= v <= 600 else f"must be in 50..600, got {v}"
+
+
+#: The full schema: section → key → :class:`Field`.
+SCHEMA: dict[str, dict[str, Field]] = {
+    "city": {
+        "name": Field("str", None, "City name, used in the indicator table and titles. "
+                      "Required."),
+        "credit": Field("str", "", "Data credit printed on every map and in the report, "
+                        "e.g. \"© OpenStreetMap contributors; © City of Helsinki\"."),
+    },
+    "hazard": {
+        "run": Field("bool", None, "Run the flood analysis; default: when `flood_depth` "
+                     "and `buildings` are given."),
+        "return_periods": Field("list[int]", None, "Return periods (years) of "
+                                "`flood_depth` to use; default: all of them.",
+                                _positive_list),
+        "depth_threshold_m": Field("float", 0.0, "A building, road cell or resident is "
+                                   "exposed where the flood depth is above this (m).",
+                                   _non_negative),
+        "curve_region": Field("str", "Europe", "JRC depth-damage curve region "
+                              "(Huizinga et al. 2017)."),
+        "country": Field("str", "", "Country for JRC maximum damage values; empty: the "
+                         "region's mean."),
+        "damage_column": Field("str", "", "Column of `buildings` holding the value "
+                               "exposed (EUR); empty: footprint area × JRC maximum "
+                               "damage per m²."),
+        "ead_rule": Field("choice", "trapezoid", "Integration rule of the expected "
+                          "annual damage.", choices=("trapezoid", "lower", "loglinear")),
+    },
+    "heat": {
+        "run": Field("bool", None, "Run the heat hot-spot analysis; default: when `lst` "
+                     "and `population` are given."),
+        "hotspot_percentile": Field("float", 90.0, "Cells above this percentile of the "
+                                    "city's land surface temperature are hot spots.",
+                                    _percentile),
+    },
+    "green": {
+        "run": Field("bool", None, "Run the green connectivity analysis; default: when "
+                     "`green` (or `landcover` with `habitat_classes`) is given."),
+        "habitat_classes": Field("list[int]", None, "Land-cover codes treated as habitat "
+                                 "(uses `landcover` instead of `green` polygons)."),
+        "min_area_m2": Field("float", 1000.0, "Patches smaller than this are dropped "
+                             "(m²).", _non_negative),
+        "gap_m": Field("float", 100.0, "Patches closer than this are one group for CBI "
+                       "indicator 2 unless a road or railway lies between (CBI: 100 m).",
+                       _non_negative),
+        "dispersal_distance_m": Field("float", 500.0, "Dispersal distance of the kernel "
+                                      "(m).", _positive),
+        "dispersal_probability": Field("float", 0.5, "Probability of dispersal at "
+                                       "`dispersal_distance_m` (Conefor: 0.5, Graphab: "
+                                       "0.05).", _probability),
+        "max_distance_m": Field("float", 2000.0, "Links longer than this are not built "
+                                "(m).", _positive),
+        "access_distance_m": Field("float", 300.0, "Walking distance to green space for "
+                                   "the access indicator (m).", _positive),
+        "access_min_area_m2": Field("float", 5000.0, "Minimum size of a green area that "
+                                    "counts for access (m²; 0.5 ha).", _non_negative),
+        "top_candidates": Field("int", 3, "Number of candidate sites to pick (greedy).",
+                                _positive),
+    },
+    "coast": {
+        "run": Field("bool", None, "Run the coastal inundation analysis; default: when "
+                     "`dem` is given."),
+        "scenarios": Field("list[str]", ["SSP1-2.6", "SSP5-8.5"], "IPCC AR6 SSP "
+                           "scenarios.", _scenarios),
+        "quantiles": Field("list[float]", [0.5], "Quantiles of the projections (0.17, "
+                           "0.5, 0.83).", _quantiles),
+        "years": Field("list[int]", [2050, 2100], "Years to report.", _years),
+        "water_level_m": Field("float", 0.0, "Present water surface (e.g. mean sea level "
+                               "or MHHW) in the DEM's vertical datum (m)."),
+        "vertical_land_motion_mm_yr": Field("float", 0.0, "Vertical land motion (mm/yr, "
+                                            "subsidence positive)."),
+        "surge_m": Field("float", 0.0, "Extreme still-water level added on top of the "
+                         "sea level (m).", _non_negative),
+        "connectivity": Field("int", 8, "Cell connectivity of the flood fill (4 or 8).",
+                              lambda v: None if v in (4, 8) else f"must be 4 or 8, got {v}"),
+    },
+    "shoreline": {
+        "run": Field("bool", None, "Run the shoreline change statistics; default: when "
+                     "`shorelines` and `baseline` are given."),
+        "date_column": Field("str", "date", "Column of `shorelines` holding the date."),
+        "transect_spacing_m": Field("float", 100.0, "Distance between transects (m).",
+                                    _positive),
+        "transect_length_m": Field("float", 500.0, "Length of each transect (m).",
+                                   _positive),
+    },
+    "output": {
+        "maps": Field("bool", True, "Draw the static maps."),
+        "map_formats": Field("list[str]", ["png", "pdf"], "Map file formats.",
+                             lambda v: None if set(v) <= {"png", "pdf"} and v
+                             else f"must be a non-empty subset of ['png', 'pdf'], got {v}"),
+        "dpi": Field("int", 150, "Resolution of PNG maps.", _dpi),
+        "report": Field("bool", True, "Write the HTML report."),
+        "report_name": Field("str", "report.html", "Report file, relative to the output "
+                             "folder."),
+        "gpkg_name": Field("str", "profile.gpkg", "GeoPackage of vector results, "
+                           "relative to the output folder."),
+    },
+}
+
+_SECTIONS_WITH_LAYERS = ("layers",)
+
+
+@dataclass
+class LayerSource:
+    """Where a layer comes from.
+
+    A file (with optional GeoPackage layer and units), one file per return period, or an
+    object already in memory.
+    """
+
+    name: str
+    path: Path | None = None
+    layer: str | None = None
+    units: str | None = None
+    paths_by_return_period: dict[int, Path] | None = None
+    data: Any = None
+
+    def files(self) -> list[Path]:
+        """Every input file this layer reads."""
+        if self.paths_by_return_period:
+            return list(self.paths_by_return_period.values())
+        return [self.path] if self.path is not None else []
+
+
+@dataclass
+class ProfileConfig:
+    """A checked city profile configuration.
+
+    Use :func:`load_config` or :func:`config_from_dict` to build one.
+    """
+
+    city: str
+    credit: str
+    layers: dict[str, LayerSource]
+    sections: dict[str, dict[str, Any]]
+    source: Path | None = None
+    raw: dict = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """Return the validated values of a section, defaults filled in."""
+        return self.sections[name]
+
+    def wants(self, analysis: str) -> bool:
+        """Whether the analysis runs (explicit ``run`` or the layers it needs are given)."""
+        return bool(self.sections[analysis]["run"])
+
+    def input_files(self) -> dict[str, list[Path]]:
+        """Input files of every layer read from disk."""
+        return {k: v.files() for k, v in self.layers.items() if v.files()}
+
+
+def load_config(path: str | Path) -> ProfileConfig:
+    r"""Read and check a city TOML file; layer paths are relative to the file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.toml`` file.
+
+    Returns
+    -------
+    ProfileConfig
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found (missing file, TOML syntax, unknown keys, wrong types,
+        missing layer files, inconsistent analyses, output names outside the folder).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "city.toml").write_text('[city]\nname = "X"\n[layers]\ndem = "dem.tif"\n')
+    >>> load_config(d / "city.toml")
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.ConfigError: 1 problem(s) in .../city.toml:
+      - layers.dem: file not found: .../dem.tif
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            [f"config file not found: {path}. Give the path of a city .toml file "
+             "(see docs/config.md)."]
+        )
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], source=str(path)) from None
+    return config_from_dict(data, base_dir=path.parent, source=path)
+
+
+def config_from_dict(
+    data: Mapping[str, Any],
+    *,
+    base_dir: str | Path | None = None,
+    source: str | Path | None = None,
+) -> ProfileConfig:
+    """Check a configuration given as a mapping (the parsed TOML, or built in Python).
+
+    Parameters
+    ----------
+    data : mapping
+        Sections as in the TOML file. In ``layers``, values may also be loaded
+        :class:`geopandas.GeoDataFrame` / :class:`xarray.DataArray` objects.
+    base_dir : str or path-like, optional
+        Folder relative layer paths start from; default: the current folder.
+    source : str or path-like, optional
+        Name of the file, for messages.
+
+    Returns
+    -------
+    ProfileConfig
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found.
+    """
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise ConfigError([f"the configuration must be a table, got {type(data).__name__}"])
+    known = set(SCHEMA) | set(_SECTIONS_WITH_LAYERS)
+    for key in data:
+        if key not in known:
+            problems.append(
+                f"unknown section [{key}] (known: {', '.join(sorted(known))})"
+            )
+
+    sections: dict[str, dict[str, Any]] = {}
+    for name, fields in SCHEMA.items():
+        raw = data.get(name, {})
+        if not isinstance(raw, Mapping):
+            problems.append(f"[{name}] must be a table, got {_typename(raw)}")
+            raw = {}
+        sections[name] = _check_section(name, raw, fields, problems)
+
+    city = sections["city"]["name"]
+    city_raw = data.get("city")
+    if not isinstance(city_raw, Mapping) or "name" not in city_raw:
+        problems.append('city.name: missing; add [city] name = "..."')
+
+    raw_layers = data.get("layers", {})
+    if not isinstance(raw_layers, Mapping):
+        problems.append(f"[layers] must be a table, got {_typename(raw_layers)}")
+        raw_layers = {}
+    layers = _check_layers(raw_layers, base, problems)
+
+    _check_analyses(data, sections, layers, problems)
+    _check_output_names(sections["output"], problems)
+
+    if problems:
+        raise ConfigError(problems, source=str(source) if source is not None else None)
+    raw_copy = {
+        k: (
+            {lk: _describe_layer(lv) for lk, lv in v.items()}
+            if k == "layers"
+            else copy.deepcopy(v)
+        )
+        for k, v in data.items()
+    }
+    return ProfileConfig(
+        city=city,
+        credit=sections["city"]["credit"],
+        layers=layers,
+        sections=sections,
+        source=Path(source) if source is not None else None,
+        raw=raw_copy,
+    )
+
+
+def _describe_layer(value: Any) -> Any:
+    if isinstance(value, gpd.GeoDataFrame | xr.DataArray):
+        return f"<in-memory {type(value).__name__}>"
+    return copy.deepcopy(value)
+
+
+def _typename(v: Any) -> str:
+    return type(v).__name__
+
+
+def _check_value(where: str, value: Any, f: Field) -> tuple[Any, str | None]:
+    """Return (converted value, problem or None)."""
+    kind = f.kind
+    if kind == "str" or kind == "choice":
+        if not isinstance(value, str):
+            return None, f"{where}: expected a string, got {value!r} ({_typename(value)})"
+        if kind == "choice" and value not in f.choices:
+            return None, f"{where}: must be one of {list(f.choices)}, got {value!r}"
+        return value, None
+    if kind == "bool":
+        if not isinstance(value, bool):
+            return None, f"{where}: expected true or false, got {value!r} ({_typename(value)})"
+        return value, None
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, f"{where}: expected an integer, got {value!r} ({_typename(value)})"
+        return value, None
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, f"{where}: expected a number, got {value!r} ({_typename(value)})"
+        return float(value), None
+    if kind.startswith("list["):
+        inner = kind[5:-1]
+        if not isinstance(value, list):
+            return None, f"{where}: expected a list of {inner}, got {value!r} ({_typename(value)})"
+        out = []
+        for i, item in enumerate(value):
+            conv, prob = _check_value(f"{where}[{i}]", item, Field(inner, None, ""))
+            if prob:
+                return None, prob
+            out.append(conv)
+        return out, None
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _check_section(
+    name: str, raw: Mapping[str, Any], fields: dict[str, Field], problems: list[str]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in raw:
+        if key not in fields:
+            known = sorted(k for k in fields if k != "run")
+            shown = ", ".join(known[:3]) + (", ..." if len(known) > 3 else "")
+            hint = _close_match(key, list(fields))
+            problems.append(
+                f"{name}: unknown key {key!r} ({hint or 'known: ' + shown})"
+            )
+    for key, f in fields.items():
+        if key in raw:
+            value, prob = _check_value(f"{name}.{key}", raw[key], f)
+            if prob is None and f.check is not None:
+                msg = f.check(value)
+                if msg:
+                    prob = f"{name}.{key}: {msg}"
+            if prob:
+                problems.append(prob)
+                value = copy.deepcopy(f.default)
+            out[key] = value
+        else:
+            out[key] = copy.deepcopy(f.default)
+    return out
+
+
+def _close_match(key: str, candidates: list[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, candidates, n=1, cutoff=0.75)
+    return f"did you mean {match[0]!r}?" if match else None
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _check_layers(
+    raw: Mapping[str, Any], base: Path, problems: list[str]
+) -> dict[str, LayerSource]:
+    layers: dict[str, LayerSource] = {}
+    known = {**VECTOR_LAYERS, **RASTER_LAYERS}
+    for name, value in raw.items():
+        where = f"layers.{name}"
+        if name not in known:
+            hint = _close_match(name, list(known))
+            problems.append(
+                f"{where}: unknown layer {name!r} "
+                f"({hint or 'known: ' + ', '.join(sorted(known))})"
+            )
+            continue
+        is_raster = name in RASTER_LAYERS
+        if isinstance(value, gpd.GeoDataFrame | xr.DataArray):
+            want = xr.DataArray if is_raster else gpd.GeoDataFrame
+            if not isinstance(value, want):
+                problems.append(
+                    f"{where}: expected a {want.__name__}, got a {type(value).__name__}"
+                )
+                continue
+            layers[name] = LayerSource(name=name, data=value)
+            continue
+        if isinstance(value, str):
+            value = {"path": value}
+        if not isinstance(value, Mapping):
+            problems.append(
+                f"{where}: expected a file path or a table {{path = ..., layer = ...}}, "
+                f"got {value!r} ({_typename(value)})"
+            )
+            continue
+        if name == "flood_depth" and value and all(str(k).isdigit() for k in value):
+            by_rp: dict[int, Path] = {}
+            for rp, p in value.items():
+                if not isinstance(p, str):
+                    problems.append(f"{where}.{rp}: expected a file path, got {p!r}")
+                    continue
+                path = _resolve(base, p)
+                if not path.is_file():
+                    problems.append(f"{where}.{rp}: file not found: {path}")
+                by_rp[int(rp)] = path
+            if int(min(by_rp, default=1)) <= 0:
+                problems.append(f"{where}: return periods must be > 0, got {sorted(by_rp)}")
+            layers[name] = LayerSource(
+                name=name, paths_by_return_period=dict(sorted(by_rp.items())), units="m"
+            )
+            continue
+        allowed = {"path", "layer", "units"} if not is_raster else {"path", "units"}
+        bad = [k for k in value if k not in allowed]
+        for k in bad:
+            problems.append(f"{where}: unknown key {k!r} (known: {', '.join(sorted(allowed))})")
+        p = value.get("path")
+        if not isinstance(p, str):
+            problems.append(f"{where}.path: expected a file path, got {p!r}")
+            continue
+        opt: dict[str, str | None] = {}
+        for k in ("layer", "units"):
+            v = value.get(k)
+            if v is not None and not isinstance(v, str):
+                problems.append(f"{where}.{k}: expected a string, got {v!r} ({_typename(v)})")
+                v = None
+            opt[k] = v
+        path = _resolve(base, p)
+        if not path.exists():
+            problems.append(f"{where}: file not found: {path}")
+        layers[name] = LayerSource(name=name, path=path, layer=opt["layer"], units=opt["units"])
+    return layers
+
+
+def _check_analyses(
+    data: Mapping[str, Any],
+    sections: dict[str, dict[str, Any]],
+    layers: dict[str, LayerSource],
+    problems: list[str],
+) -> None:
+    """Decide ``run`` for each analysis; explicit ``run = true`` needs its layers."""
+    for analysis, needed in ANALYSES.items():
+        sec = sections[analysis]
+        if analysis == "green":
+            needed = ("landcover",) if sec["habitat_classes"] is not None else ("green",)
+        missing = [n for n in needed if n not in layers]
+        explicit = sec["run"]
+        if explicit is None:
+            sec["run"] = not missing
+            sec["auto"] = True
+        else:
+            sec["auto"] = False
+            if explicit and missing:
+                problems.append(
+                    f"{analysis}.run = true needs layers {', '.join(missing)}; add them to "
+                    f"[layers] or set run = false"
+                )
+
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-/ ]+$")
+
+
+def _inside_output(where: str, name: str, suffix: str, problems: list[str]) -> None:
+    p = PurePosixPath(name.replace("\\", "/"))
+    if p.is_absolute() or re.match(r"^[A-Za-z]:", name) or ".." in p.parts or not p.parts:
+        problems.append(
+            f"{where}: {name!r} must be a relative path inside the output folder (no '..', "
+            "no absolute path)"
+        )
+        return
+    if not _SAFE_NAME.match(name):
+        problems.append(f"{where}: {name!r} may use only letters, digits, '_', '-', '.', '/'")
+    if p.suffix.lower() != suffix:
+        problems.append(f"{where}: {name!r} must end in {suffix}")
+
+
+def _check_output_names(out: dict[str, Any], problems: list[str]) -> None:
+    _inside_output("output.report_name", out["report_name"], ".html", problems)
+    _inside_output("output.gpkg_name", out["gpkg_name"], ".gpkg", problems)
+
+
+def schema_markdown() -> str:
+    """Render the configuration keys as Markdown tables (one per section).
+
+    Examples
+    --------
+    >>> "| `dispersal_distance_m` |" in schema_markdown()
+    True
+    """
+    lines: list[str] = []
+    for name, fields in SCHEMA.items():
+        lines += [f"### `[{name}]`", "", "| key | type | default | meaning |",
+                  "|---|---|---|---|"]
+        for key, f in fields.items():
+            default = "—" if f.default is None else f"`{_toml_repr(f.default)}`"
+            kind = "one of " + ", ".join(f"`{c}`" for c in f.choices) if f.choices else f.kind
+            lines.append(f"| `{key}` | {kind} | {default} | {f.doc} |")
+        lines.append("")
+    lines += ["### `[layers]`", "", "| layer | kind | what |", "|---|---|---|"]
+    for key, doc in VECTOR_LAYERS.items():
+        lines.append(f"| `{key}` | vector | {doc} |")
+    for key, doc in RASTER_LAYERS.items():
+        lines.append(f"| `{key}` | raster | {doc} |")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_repr(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_repr(x) for x in v) + "]"
+    return repr(v)
