@@ -1,0 +1,743 @@
+"""Exposure: which points, footprints, lines and people sit in which hazard.
+
+Every function takes a hazard raster (an :class:`xarray.DataArray` with a CRS and
+``attrs["units"]``, dims ``(y, x)`` plus optional named extra dims such as
+``return_period``) and an asset layer, and returns a **new** table. Extra dimensions are
+handled in one pass over the raster: for a wide output each band becomes a column named
+``<base>_rp100`` (``rp`` for ``return_period``, ``y`` for ``year``, ``q`` for ``quantile``,
+``<dim>_`` otherwise); long outputs carry one column per extra dimension.
+
+Vector layers in another CRS are reprojected to the raster's CRS (the raster is never
+resampled); layers that do not overlap raise :class:`~urbanrisk.errors.NoOverlapError`;
+assets outside the raster get NaN and are counted in a logged warning, never dropped.
+
+Polygon statistics use **exact cell coverage fractions** (the share of each cell's area
+inside the polygon, computed by polygon clipping), as exactextract does (Baston 2022), not
+the cell-centre rule of rasterstats, so a footprint smaller than a cell is never given
+zero cells. Lines are split exactly at cell boundaries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import xarray as xr
+
+from urbanrisk.errors import InputValueError
+from urbanrisk.hazard import _grid
+from urbanrisk.hazard._grid import (
+    check_bins,
+    check_hazard,
+    class_labels,
+    classify,
+    column_names,
+    grid_of,
+    stacked_values,
+)
+
+__all__ = [
+    "sample_points",
+    "polygon_exposure",
+    "line_exposure",
+    "exposed_population",
+    "population_weighted_hazard",
+    "coverage_fractions",
+]
+
+logger = logging.getLogger(__name__)
+
+_POLY_STATS = ("max", "min", "mean", "sum", "coverage", "fraction_above")
+
+
+def _base_name(hazard: xr.DataArray, units: str, column: str | None) -> str:
+    if column:
+        return column
+    name = str(hazard.name) if hazard.name else "hazard"
+    return f"{name}_{units}" if units not in ("1", "class") else name
+
+
+# --------------------------------------------------------------------------------------
+# Points
+# --------------------------------------------------------------------------------------
+def sample_points(
+    points: gpd.GeoDataFrame,
+    hazard: xr.DataArray,
+    *,
+    method: Literal["nearest", "bilinear"] = "nearest",
+    column: str | None = None,
+    nodata_as: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Hazard value at each point, for every band of the raster in one pass.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Point assets; reprojected to the raster's CRS if needed.
+    hazard : xarray.DataArray
+        Hazard raster with ``attrs["units"]``; extra dims (e.g. ``return_period``) give
+        one column per band.
+    method : {"nearest", "bilinear"}, default "nearest"
+        ``"nearest"`` takes the value of the cell containing the point; ``"bilinear"``
+        interpolates between the four nearest cell centres (edge cells are extended
+        outwards by half a cell; NaN if any of the weighted neighbours is NaN).
+    column : str, optional
+        Base name of the output column(s); default ``<hazard.name>_<units>``, e.g.
+        ``flood_depth_m`` (with ``_rp100`` etc. appended per band).
+    nodata_as : float, optional
+        Value used for NaN cells (e.g. ``0.0`` for flood maps whose nodata means dry).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``points`` (same index and CRS) with the new column(s). Points outside
+        the raster get NaN and are counted in a logged warning.
+
+    Examples
+    --------
+    >>> import numpy as np, geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> from urbanrisk.layers import raster_from_array
+    >>> depth = raster_from_array(np.array([[0.0, 1.0], [2.0, 3.0]]), crs=3067,
+    ...     transform=(10, 0, 0, 0, -10, 20), units="m", name="flood_depth")
+    >>> pts = gpd.GeoDataFrame(geometry=[Point(5, 15), Point(10, 10), Point(99, 99)],
+    ...                        crs=3067)
+    >>> sample_points(pts, depth)["flood_depth_m"].tolist()
+    [0.0, 3.0, nan]
+    >>> sample_points(pts, depth, method="bilinear")["flood_depth_m"].round(2).tolist()
+    [0.0, 1.5, nan]
+    """
+    units, extra = check_hazard(hazard)
+    if method not in ("nearest", "bilinear"):
+        raise InputValueError(f"method must be 'nearest' or 'bilinear', got {method!r}.")
+    pts = _grid.prepare_vector(points, hazard, name="points", geom_types=("Point",))
+    grid = grid_of(hazard)
+    arr, labels = stacked_values(hazard, extra, nodata_as=nodata_as)
+    u, v = grid.to_index(pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy())
+    vals = _sample(arr, u, v, grid, method)
+    out = points.copy()
+    names = column_names(_base_name(hazard, units, column), labels)
+    for k, name in enumerate(names):
+        out[name] = vals[k]
+    n_out = int(np.isnan(vals).all(axis=0).sum())
+    _grid.warn_outside("points", n_out, len(pts))
+    return out
+
+
+def _sample(arr: np.ndarray, u: np.ndarray, v: np.ndarray, grid: _grid.Grid, method: str):
+    k = arr.shape[0]
+    inside = (u >= 0) & (u < grid.nx) & (v >= 0) & (v < grid.ny)
+    out = np.full((k, u.size), np.nan, dtype=np.float64)
+    if method == "nearest":
+        col = np.floor(u[inside]).astype(np.intp)
+        row = np.floor(v[inside]).astype(np.intp)
+        out[:, inside] = arr[:, row, col]
+        return out
+    cu = u[inside] - 0.5
+    cv = v[inside] - 0.5
+    j0 = np.floor(cu)
+    i0 = np.floor(cv)
+    fu = cu - j0
+    fv = cv - i0
+    j0 = j0.astype(np.intp)
+    i0 = i0.astype(np.intp)
+    j1 = np.clip(j0 + 1, 0, grid.nx - 1)
+    i1 = np.clip(i0 + 1, 0, grid.ny - 1)
+    j0 = np.clip(j0, 0, grid.nx - 1)
+    i0 = np.clip(i0, 0, grid.ny - 1)
+    w = [((1 - fv) * (1 - fu), i0, j0), ((1 - fv) * fu, i0, j1), (fv * (1 - fu), i1, j0),
+         (fv * fu, i1, j1)]
+    acc = np.zeros((k, cu.size))
+    for weight, ii, jj in w:
+        val = arr[:, ii, jj].astype(np.float64)
+        # a NaN neighbour with zero weight must not poison the result
+        contrib = np.where(weight > 0, val * weight, 0.0)
+        acc += contrib
+    out[:, inside] = acc
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Polygons
+# --------------------------------------------------------------------------------------
+def coverage_fractions(
+    polygons: gpd.GeoDataFrame, raster: xr.DataArray, *, make_valid: bool = False
+) -> pd.DataFrame:
+    """Exact coverage fraction of every raster cell touched by each polygon.
+
+    Parameters
+    ----------
+    polygons : geopandas.GeoDataFrame
+        Polygon or MultiPolygon features (reprojected to the raster's CRS if needed).
+    raster : xarray.DataArray
+        Any raster on the grid of interest (its values are not read).
+    make_valid : bool, default False
+        Repair invalid geometries instead of raising.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (feature, cell) with coverage > 0: ``feature`` (the input index
+        label), ``row``, ``col`` and ``coverage`` (share of the cell's area inside the
+        feature, 0-1).
+
+    Examples
+    --------
+    >>> import numpy as np, geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from urbanrisk.layers import raster_from_array
+    >>> grid = raster_from_array(np.zeros((2, 2)), crs=3067,
+    ...                          transform=(1, 0, 0, 0, -1, 2), units="m")
+    >>> sq = gpd.GeoDataFrame(geometry=[box(0.5, 0.5, 1.5, 1.5)], crs=3067)
+    >>> coverage_fractions(sq, grid)["coverage"].tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
+    if not isinstance(raster, xr.DataArray):
+        raise InputValueError("raster must be an xarray.DataArray.")
+    polys = _grid.prepare_vector(
+        polygons, raster, name="polygons", geom_types=("Polygon", "MultiPolygon"),
+        make_valid=make_valid,
+    )
+    cov = _grid.polygon_coverage(polys.geometry.to_numpy(), grid_of(raster))
+    return pd.DataFrame(
+        {
+            "feature": polygons.index.to_numpy()[cov.geom],
+            "row": cov.row,
+            "col": cov.col,
+            "coverage": cov.frac,
+        }
+    )
+
+
+def polygon_exposure(
+    polygons: gpd.GeoDataFrame,
+    hazard: xr.DataArray,
+    *,
+    stats: Sequence[str] = ("max", "mean", "fraction_above"),
+    threshold: float = 0.0,
+    column: str | None = None,
+    nodata_as: float | None = None,
+    make_valid: bool = False,
+) -> gpd.GeoDataFrame:
+    r"""Hazard statistics of each footprint from exact cell coverage fractions.
+
+    All bands of the raster (e.g. every return period) are summarised in the same pass:
+    the coverage fractions are computed once per polygon and applied to every band.
+
+    With :math:`c_i` the share of cell :math:`i`'s area inside the polygon, :math:`v_i`
+    the cell's value and :math:`A` the polygon's area in cell units:
+
+    - ``max`` / ``min``: extreme :math:`v_i` over cells with :math:`c_i > 0`;
+    - ``mean``: coverage-weighted mean :math:`\sum c_i v_i / \sum c_i` over valid cells
+      (exactextract's ``mean``);
+    - ``sum``: :math:`\sum c_i v_i`;
+    - ``coverage``: :math:`\sum c_i` over valid cells divided by :math:`A` (share of the
+      footprint with data);
+    - ``fraction_above``: :math:`\sum_{v_i > t} c_i / A`, the share of the footprint's
+      area where the hazard exceeds ``threshold`` (FIAT's fraction wet for ``t = 0``).
+      Parts outside the raster or on NaN cells count as not above.
+
+    Parameters
+    ----------
+    polygons : geopandas.GeoDataFrame
+        Footprints (Polygon / MultiPolygon); reprojected to the raster's CRS if needed.
+    hazard : xarray.DataArray
+        Hazard raster with units; extra dims give one column per band.
+    stats : sequence of str, default ("max", "mean", "fraction_above")
+        Any of ``max``, ``min``, ``mean``, ``sum``, ``coverage``, ``fraction_above``.
+    threshold : float, default 0.0
+        For ``fraction_above``, in the hazard's units.
+    column : str, optional
+        Base of the column names; default ``<hazard.name>_<units>``. Columns are
+        ``<base>_<stat>`` (``<base>_fraction_above_<t>``) plus the band suffix.
+    nodata_as : float, optional
+        Value used for NaN cells (e.g. ``0.0`` when nodata means dry).
+    make_valid : bool, default False
+        Repair invalid geometries instead of raising.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``polygons`` with the statistic columns; footprints wholly outside the
+        raster (or only on NaN cells) get NaN, counted in a logged warning.
+
+    Examples
+    --------
+    A 2 x 2 m footprint centred on the corner of four 1 m cells holding 0, 1, 2, 3 m:
+
+    >>> import numpy as np, geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from urbanrisk.layers import raster_from_array
+    >>> depth = raster_from_array(np.array([[0.0, 1.0], [2.0, 3.0]]), crs=3067,
+    ...     transform=(1, 0, 0, 0, -1, 2), units="m", name="flood_depth")
+    >>> fp = gpd.GeoDataFrame(geometry=[box(0.5, 0.5, 1.5, 1.5)], crs=3067)
+    >>> out = polygon_exposure(fp, depth, stats=("max", "mean", "fraction_above"))
+    >>> out[["flood_depth_m_max", "flood_depth_m_mean", "flood_depth_m_fraction_above_0"]]
+       flood_depth_m_max  flood_depth_m_mean  flood_depth_m_fraction_above_0
+    0                3.0                 1.5                            0.75
+    """
+    units, extra = check_hazard(hazard)
+    stats = [stats] if isinstance(stats, str) else list(stats)
+    bad = [s for s in stats if s not in _POLY_STATS]
+    if bad or not stats:
+        raise InputValueError(f"Unknown stats {bad}; choose from {list(_POLY_STATS)}.")
+    try:
+        threshold = float(threshold)
+    except (TypeError, ValueError):
+        raise InputValueError(f"threshold must be a number, got {threshold!r}.") from None
+    polys = _grid.prepare_vector(
+        polygons, hazard, name="polygons", geom_types=("Polygon", "MultiPolygon"),
+        make_valid=make_valid,
+    )
+    grid = grid_of(hazard)
+    arr, labels = stacked_values(hazard, extra, nodata_as=nodata_as)
+    cov = _grid.polygon_coverage(polys.geometry.to_numpy(), grid)
+    results = _zonal_stats(cov, arr, stats, threshold)
+    base = _base_name(hazard, units, column)
+    out = polygons.copy()
+    n_missing = 0
+    for stat in stats:
+        stat_name = f"{stat}_{threshold:g}" if stat == "fraction_above" else stat
+        names = column_names(f"{base}_{stat_name}", labels)
+        for k, name in enumerate(names):
+            out[name] = results[stat][k]
+    if "coverage" in results or "mean" in results:
+        pass
+    valid_any = results["_valid"]
+    n_missing = int((~valid_any).sum())
+    _grid.warn_outside("polygons", n_missing, len(polys))
+    return out
+
+
+def _zonal_stats(
+    cov: _grid.Coverage, arr: np.ndarray, stats: Sequence[str], threshold: float
+) -> dict[str, np.ndarray]:
+    n = cov.n
+    k = arr.shape[0]
+    g, c = cov.geom, cov.frac
+    res: dict[str, np.ndarray] = {s: np.full((k, n), np.nan) for s in stats}
+    valid_any = np.zeros(n, bool)
+    # group boundaries (coverage entries are grouped by geometry, in order)
+    counts = np.bincount(g, minlength=n)
+    starts = np.zeros(n, np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    has = counts > 0
+    area = np.where(cov.area_cells > 0, cov.area_cells, np.nan)
+    for b in range(k):
+        vals = arr[b][cov.row, cov.col].astype(np.float64)
+        ok = ~np.isnan(vals)
+        wsum = np.bincount(g, weights=np.where(ok, c, 0.0), minlength=n)
+        valid = wsum > 0
+        valid_any |= valid
+        if "mean" in res or "sum" in res:
+            s = np.bincount(g, weights=np.where(ok, c * vals, 0.0), minlength=n)
+            if "sum" in res:
+                res["sum"][b] = np.where(valid, s, np.nan)
+            if "mean" in res:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    res["mean"][b] = np.where(valid, s / wsum, np.nan)
+        if "coverage" in res:
+            res["coverage"][b] = np.where(has, wsum / area, np.nan) if n else wsum
+        if "fraction_above" in res:
+            wet = np.bincount(g, weights=np.where(ok & (vals > threshold), c, 0.0), minlength=n)
+            res["fraction_above"][b] = np.where(valid, np.minimum(wet / area, 1.0), np.nan)
+        for stat, fill, red in (("max", -np.inf, np.maximum), ("min", np.inf, np.minimum)):
+            if stat in res and len(vals):
+                filled = np.where(ok, vals, fill)
+                r = red.reduceat(filled, starts[has])
+                col = np.full(n, np.nan)
+                col[has] = r
+                res[stat][b] = np.where(valid, col, np.nan)
+    res["_valid"] = valid_any
+    return res
+
+
+# --------------------------------------------------------------------------------------
+# Lines
+# --------------------------------------------------------------------------------------
+def line_exposure(
+    lines: gpd.GeoDataFrame,
+    hazard: xr.DataArray,
+    *,
+    bins: Sequence[float],
+    labels: Sequence[str] | None = None,
+    nodata_as: float | None = None,
+) -> pd.DataFrame:
+    """Length of each line in each hazard class, split exactly at cell boundaries.
+
+    Each segment is cut at every cell boundary it crosses (parametric intersections with
+    the grid lines); each piece takes the value of the cell it lies in. A piece running
+    exactly along a cell boundary is given to the cell with the larger row/column index.
+
+    Parameters
+    ----------
+    lines : geopandas.GeoDataFrame
+        LineString / MultiLineString features (roads, pipes), reprojected to the raster's
+        CRS if needed. Lengths are measured in that CRS (metres for a projected CRS).
+    hazard : xarray.DataArray
+        Hazard raster with units; extra dims are kept as columns of the output.
+    bins : sequence of float
+        Strictly increasing class edges. Classes are right-closed:
+        ``(-inf, b0], (b0, b1], ..., (bn, inf)``; e.g. ``bins=[0, 0.5, 1.5]`` separates
+        dry (``<= 0``), shallow, medium and deep water.
+    labels : sequence of str, optional
+        One label per class (``len(bins) + 1``); default like ``"0-0.5 m"``.
+    nodata_as : float, optional
+        Value used for NaN cells.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy table with one row per (feature, band, class) with non-zero length:
+        ``feature`` (the input index label), one column per extra dim, ``hazard_class``
+        and ``length_m``. Pieces outside the raster or on NaN cells are in class
+        ``"nodata"``.
+
+    Examples
+    --------
+    A horizontal 2 m road along the middle of two 1 m cells holding 0 and 1 m:
+
+    >>> import numpy as np, geopandas as gpd
+    >>> from shapely.geometry import LineString
+    >>> from urbanrisk.layers import raster_from_array
+    >>> depth = raster_from_array(np.array([[0.0, 1.0]]), crs=3067,
+    ...     transform=(1, 0, 0, 0, -1, 1), units="m", name="flood_depth")
+    >>> road = gpd.GeoDataFrame(geometry=[LineString([(0, 0.5), (2, 0.5)])], crs=3067)
+    >>> line_exposure(road, depth, bins=[0, 0.5])
+       feature hazard_class  length_m
+    0        0       <= 0 m       1.0
+    1        0      > 0.5 m       1.0
+    """
+    units, extra = check_hazard(hazard)
+    edges = check_bins(bins)
+    names = list(labels) if labels is not None else class_labels(edges, units)
+    if len(names) != len(edges) + 1:
+        raise InputValueError(f"labels needs {len(edges) + 1} entries, got {len(names)}.")
+    ln = _grid.prepare_vector(
+        lines, hazard, name="lines", geom_types=("LineString", "MultiLineString")
+    )
+    grid = grid_of(hazard)
+    arr, band_labels = stacked_values(hazard, extra, nodata_as=nodata_as)
+    pieces = _grid.line_pieces(ln.geometry.to_numpy(), grid)
+    inside = pieces.row >= 0
+    n = pieces.n
+    ncls = len(edges) + 2  # classes + nodata
+    frames = []
+    feature = lines.index.to_numpy()
+    for b, lab in enumerate(band_labels):
+        vals = np.full(pieces.length.size, np.nan)
+        vals[inside] = arr[b][pieces.row[inside], pieces.col[inside]]
+        code = classify(vals, edges)
+        code = np.where(code < 0, ncls - 1, code)
+        acc = np.bincount(pieces.geom * ncls + code, weights=pieces.length, minlength=n * ncls)
+        acc = acc.reshape(n, ncls)
+        gi, ci = np.nonzero(acc > 0)
+        df = pd.DataFrame({"feature": feature[gi]})
+        for d, val in lab.items():
+            df[d] = val
+        df["hazard_class"] = np.array(names + ["nodata"], dtype=object)[ci]
+        df["length_m"] = acc[gi, ci]
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    n_out = int((~np.isin(np.arange(n), pieces.geom[inside])).sum())
+    _grid.warn_outside("lines", n_out, n)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Population
+# --------------------------------------------------------------------------------------
+def _check_population(population: xr.DataArray) -> None:
+    if not isinstance(population, xr.DataArray):
+        raise InputValueError(
+            f"population must be an xarray.DataArray, got {type(population).__name__}."
+        )
+    check_hazard(population, name="population", units="people")
+    if any(d not in ("y", "x") for d in population.dims):
+        raise InputValueError(
+            "population must be 2-D (y, x); select one band first, e.g. population.sel(year=2020)."
+        )
+    vals = np.asarray(population.values, dtype=float)
+    if np.nanmin(vals) < 0:
+        raise InputValueError("population holds negative counts; fix the nodata value first.")
+
+
+def _overlap_matrix(p0: float, dp: float, n_p: int, h0: float, dh: float, n_h: int):
+    """Sparse (n_p, n_h) matrix: share of each target cell's width covered by each source cell."""
+    pe = p0 + dp * np.arange(n_p + 1)
+    he = h0 + dh * np.arange(n_h + 1)
+    p_lo = np.minimum(pe[:-1], pe[1:])
+    p_hi = np.maximum(pe[:-1], pe[1:])
+    h_lo = np.minimum(he[:-1], he[1:])
+    h_hi = np.maximum(he[:-1], he[1:])
+    order = np.argsort(h_lo)
+    hs_lo = h_lo[order]
+    hs_hi = h_hi[order]
+    rows, cols, data = [], [], []
+    first = np.searchsorted(hs_hi, p_lo, side="right")
+    last = np.searchsorted(hs_lo, p_hi, side="left")
+    for j in range(n_p):
+        idx = np.arange(first[j], last[j])
+        if idx.size == 0:
+            continue
+        ov = np.minimum(p_hi[j], hs_hi[idx]) - np.maximum(p_lo[j], hs_lo[idx])
+        keep = ov > 0
+        rows.append(np.full(int(keep.sum()), j))
+        cols.append(order[idx[keep]])
+        data.append(ov[keep] / abs(dp))
+    if rows:
+        r, c, d = np.concatenate(rows), np.concatenate(cols), np.concatenate(data)
+    else:
+        r = c = np.zeros(0, int)
+        d = np.zeros(0)
+    return sp.csr_matrix((d, (r, c)), shape=(n_p, n_h))
+
+
+def _hazard_on_population_grid(population: xr.DataArray, hazard: xr.DataArray):
+    """Return (hazard in population CRS, Wy, Wx) for area-weighted transfer to the pop grid."""
+    from urbanrisk.layers import require_crs
+
+    pcrs = require_crs(population, name="population")
+    hcrs = require_crs(hazard, name=str(hazard.name or "hazard"))
+    if not pcrs.equals(hcrs, ignore_axis_order=True):
+        res = min(abs(r) for r in hazard.rio.resolution())
+        logger.info("hazard reprojected (nearest) from %s to the population grid's %s",
+                    hcrs.to_string(), pcrs.to_string())
+        attrs = dict(hazard.attrs)
+        hazard = hazard.rio.reproject(pcrs, resolution=res, nodata=np.nan)
+        hazard.attrs.update({k: v for k, v in attrs.items() if k not in hazard.attrs})
+    gp, gh = grid_of(population), grid_of(hazard)
+    from urbanrisk.layers import require_overlap
+
+    require_overlap(population, hazard, names=("population", str(hazard.name or "hazard")))
+    wy = _overlap_matrix(gp.y0, gp.dy, gp.ny, gh.y0, gh.dy, gh.ny)
+    wx = _overlap_matrix(gp.x0, gp.dx, gp.nx, gh.x0, gh.dx, gh.nx)
+    return hazard, wy, wx
+
+
+def _to_pop(wy, wx, field: np.ndarray) -> np.ndarray:
+    """Area-weighted sum of a hazard-grid field over each population cell (share units)."""
+    tmp = wy @ field  # (npy, nhx)
+    return np.asarray((wx @ tmp.T).T)
+
+
+def _zone_weights(
+    zones: gpd.GeoDataFrame | None, zone_column: str | None, population: xr.DataArray
+):
+    """Sparse (nzones, ncells) coverage matrix of zones on the population grid, and names."""
+    gp = grid_of(population)
+    if zones is None:
+        return None, None
+    if zone_column is not None and zone_column not in zones.columns:
+        raise InputValueError(
+            f"zone_column {zone_column!r} is not a column of zones; columns are "
+            f"{list(zones.columns)}."
+        )
+    z = _grid.prepare_vector(
+        zones, population, name="zones", geom_types=("Polygon", "MultiPolygon")
+    )
+    cov = _grid.polygon_coverage(z.geometry.to_numpy(), gp)
+    w = sp.csr_matrix(
+        (cov.frac, (cov.geom, cov.row.astype(np.int64) * gp.nx + cov.col)),
+        shape=(len(z), gp.ny * gp.nx),
+    )
+    names = zones[zone_column].to_numpy() if zone_column else zones.index.to_numpy()
+    return w, names
+
+
+def exposed_population(
+    population: xr.DataArray,
+    hazard: xr.DataArray,
+    *,
+    bins: Sequence[float] | None = None,
+    threshold: float | None = None,
+    labels: Sequence[str] | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    zone_column: str | None = None,
+    nodata_as: float | None = None,
+) -> pd.DataFrame:
+    """People in each hazard class (or above a threshold), optionally per zone.
+
+    People are never moved between cells. When the hazard is on another grid, each
+    population cell's people are shared among hazard classes by the exact area of the
+    cell that each class covers (the hazard is resampled to the population grid
+    *by area fractions*), so no person is created or lost: the class totals always add
+    up to the population total. A hazard in another CRS is first reprojected (nearest
+    neighbour, at its own resolution) to the population's CRS. With ``zones``, a
+    population cell split by a zone boundary is shared by area.
+
+    Parameters
+    ----------
+    population : xarray.DataArray
+        People per cell (``attrs["units"] == "people"``), 2-D.
+    hazard : xarray.DataArray
+        Hazard raster with units; extra dims are kept as output columns.
+    bins : sequence of float, optional
+        Right-closed class edges ``(-inf, b0], (b0, b1], ..., (bn, inf)``.
+    threshold : float, optional
+        Shortcut for ``bins=[threshold]``: people at or below vs above ``threshold``.
+    labels : sequence of str, optional
+        Class labels (``len(bins) + 1``).
+    zones : geopandas.GeoDataFrame, optional
+        Polygons (e.g. districts) to report per zone.
+    zone_column : str, optional
+        Column of ``zones`` naming them; default their index.
+    nodata_as : float, optional
+        Value used for NaN hazard cells (otherwise their people are in ``"nodata"``, as
+        are people outside the hazard's extent).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy table: ``zone`` (when zones are given), one column per extra dim,
+        ``hazard_class``, ``people`` and ``share`` (of the zone's or total population).
+
+    Examples
+    --------
+    Ten people in one 2 m cell; the hazard grid has 1 m cells, one of four above 1 m:
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> pop = raster_from_array(np.array([[10.0]]), crs=3067,
+    ...     transform=(2, 0, 0, 0, -2, 2), units="people")
+    >>> depth = raster_from_array(np.array([[0.0, 0.2], [0.4, 1.5]]), crs=3067,
+    ...     transform=(1, 0, 0, 0, -1, 2), units="m", name="flood_depth")
+    >>> exposed_population(pop, depth, threshold=1.0)[["hazard_class", "people"]]
+      hazard_class  people
+    0       <= 1 m     7.5
+    1        > 1 m     2.5
+    2       nodata     0.0
+    """
+    _check_population(population)
+    units, extra = check_hazard(hazard)
+    if (bins is None) == (threshold is None):
+        raise InputValueError("Give exactly one of bins= or threshold=.")
+    edges = check_bins([threshold] if threshold is not None else bins,
+                       name="threshold" if threshold is not None else "bins")
+    names = list(labels) if labels is not None else class_labels(edges, units)
+    if len(names) != len(edges) + 1:
+        raise InputValueError(f"labels needs {len(edges) + 1} entries, got {len(names)}.")
+    hz, wy, wx = _hazard_on_population_grid(population, hazard)
+    arr, band_labels = stacked_values(hz, extra, nodata_as=nodata_as)
+    pop = np.nan_to_num(np.asarray(population.values, dtype=np.float64), nan=0.0)
+    zw, znames = _zone_weights(zones, zone_column, population)
+    frames = []
+    for b, lab in enumerate(band_labels):
+        codes = classify(arr[b].astype(np.float64), edges)
+        shares = []
+        for ci in range(len(edges) + 1):
+            shares.append(_to_pop(wy, wx, (codes == ci).astype(np.float64)))
+        known = np.sum(shares, axis=0)
+        shares.append(np.clip(1.0 - known, 0.0, 1.0))  # NaN cells and outside the hazard
+        people = np.stack([pop * s for s in shares])  # (ncls+1, ny, nx)
+        flat = people.reshape(len(shares), -1)
+        cls = names + ["nodata"]
+        if zw is None:
+            totals = flat.sum(axis=1)
+            df = pd.DataFrame({"hazard_class": cls, "people": totals})
+            tot = totals.sum()
+            df["share"] = totals / tot if tot > 0 else np.nan
+        else:
+            per_zone = np.asarray(zw @ flat.T)  # (nzones, ncls+1)
+            df = pd.DataFrame(
+                {
+                    "zone": np.repeat(znames, len(cls)),
+                    "hazard_class": np.tile(np.array(cls, dtype=object), len(znames)),
+                    "people": per_zone.ravel(),
+                }
+            )
+            ztot = per_zone.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                df["share"] = (per_zone / ztot[:, None]).ravel()
+        for d, val in lab.items():
+            df.insert(1 if zw is not None else 0, d, val)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def population_weighted_hazard(
+    population: xr.DataArray,
+    hazard: xr.DataArray,
+    *,
+    zones: gpd.GeoDataFrame | None = None,
+    zone_column: str | None = None,
+    nodata_as: float | None = None,
+) -> pd.DataFrame:
+    r"""Population-weighted mean hazard, overall or per zone.
+
+    :math:`\bar h = \sum_j P_j \bar h_j / \sum_j P_j`, where :math:`\bar h_j` is the
+    area-weighted mean hazard over population cell :math:`j` (valid hazard cells only)
+    and the sums run over population cells with hazard data.
+
+    Parameters
+    ----------
+    population : xarray.DataArray
+        People per cell (``units == "people"``).
+    hazard : xarray.DataArray
+        Hazard raster with units.
+    zones : geopandas.GeoDataFrame, optional
+        Polygons to report per zone.
+    zone_column : str, optional
+        Column of ``zones`` naming them; default their index.
+    nodata_as : float, optional
+        Value used for NaN hazard cells.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``zone`` (with zones), one column per extra dim, ``population_weighted_mean``,
+        ``units``, ``people`` (all) and ``people_with_data``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> pop = raster_from_array(np.array([[30.0, 10.0]]), crs=3067,
+    ...     transform=(1, 0, 0, 0, -1, 1), units="people")
+    >>> lst = raster_from_array(np.array([[30.0, 20.0]]), crs=3067,
+    ...     transform=(1, 0, 0, 0, -1, 1), units="degC", name="lst")
+    >>> float(population_weighted_hazard(pop, lst)["population_weighted_mean"].iloc[0])
+    27.5
+    """
+    _check_population(population)
+    units, extra = check_hazard(hazard)
+    hz, wy, wx = _hazard_on_population_grid(population, hazard)
+    arr, band_labels = stacked_values(hz, extra, nodata_as=nodata_as)
+    pop = np.nan_to_num(np.asarray(population.values, dtype=np.float64), nan=0.0)
+    zw, znames = _zone_weights(zones, zone_column, population)
+    frames = []
+    for b, lab in enumerate(band_labels):
+        a = arr[b].astype(np.float64)
+        ok = ~np.isnan(a)
+        s = _to_pop(wy, wx, np.where(ok, a, 0.0))
+        w = _to_pop(wy, wx, ok.astype(np.float64))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_cell = np.where(w > 0, s / w, np.nan)
+        has = ~np.isnan(mean_cell)
+        num = np.where(has, pop * np.nan_to_num(mean_cell), 0.0).ravel()
+        den = np.where(has, pop, 0.0).ravel()
+        allp = pop.ravel()
+        if zw is None:
+            rows = {"num": [num.sum()], "den": [den.sum()], "all": [allp.sum()]}
+            df = pd.DataFrame()
+        else:
+            rows = {"num": zw @ num, "den": zw @ den, "all": zw @ allp}
+            df = pd.DataFrame({"zone": znames})
+        with np.errstate(invalid="ignore", divide="ignore"):
+            df["population_weighted_mean"] = np.where(
+                np.asarray(rows["den"]) > 0,
+                np.asarray(rows["num"]) / np.asarray(rows["den"]),
+                np.nan,
+            )
+        df["units"] = units
+        df["people"] = np.asarray(rows["all"])
+        df["people_with_data"] = np.asarray(rows["den"])
+        for d, val in lab.items():
+            df.insert(1 if zw is not None else 0, d, val)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
