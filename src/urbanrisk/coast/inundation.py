@@ -722,7 +722,7 @@ def annual_exceedance_probability(
                                coords={"asset": connection.index.to_numpy()})
     else:
         conn_da = xr.DataArray(np.asarray(connection, dtype=float))
-    need = conn_da - sea_level  # storm level needed, broadcast
+    need = (conn_da - sea_level).transpose(*sea_level.dims, *conn_da.dims)  # storm level needed
     x = need.values.astype("float64")
     slope_lo = (log_aep[1] - log_aep[0]) / (h[1] - h[0])
     slope_hi = (log_aep[-1] - log_aep[-2]) / (h[-1] - h[-2])
