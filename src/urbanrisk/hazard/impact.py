@@ -1,0 +1,743 @@
+r"""Impact: damage per asset, exceedance curves and expected annual damage.
+
+Damage of an asset for one event is ``value * curve(intensity)``, multiplied for a
+footprint by the share of it that is wet, as Delft-FIAT does for area-based exposure
+(Deltares, Delft-FIAT documentation, "damage calculation"). The expected annual damage
+(EAD) integrates damage over annual exceedance probability :math:`p = 1/T` of the mapped
+return periods :math:`T`:
+
+.. math:: \mathrm{EAD} = \int_0^1 D(p)\,\mathrm{d}p
+
+Only a few points of :math:`D(p)` are known, so the integration rule is an explicit
+argument and every result says which rule and which tail assumption produced it:
+
+- ``"lower_step"`` - each map's damage times its own probability increment,
+  :math:`\sum_i D_i (p_i - p_{i+1})` with :math:`p_{n+1} = 0`: CLIMADA's convention
+  (event damage times event frequency; Aznar-Siguan & Bresch 2019). A lower bound for a
+  damage that grows with the return period.
+- ``"trapezoid"`` - linear in :math:`p` between mapped points.
+- ``"log_linear"`` - linear in :math:`\ln p` between mapped points, Delft-FIAT's risk
+  rule (FIAT ``calc_rp_coef``).
+
+The *rare* tail (:math:`p < p_n`, beyond the largest return period) is ``"flat"``
+(damage stays :math:`D_n` down to :math:`p = 0`; CLIMADA's and FIAT's choice) or
+``"none"`` (ignored). The *frequent* end (:math:`p > p_1`) does no damage unless
+``zero_damage_return_period`` :math:`T_0` is given, in which case damage rises from 0 at
+:math:`p_0 = 1/T_0` to :math:`D_1` at :math:`p_1` under the same rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from urbanrisk.errors import InputValueError, UnitsError
+from urbanrisk.hazard.curves import DamageCurve
+from urbanrisk.layers import require_crs, require_projected
+
+__all__ = [
+    "asset_damage",
+    "exceedance_curve",
+    "expected_annual_damage",
+    "ead_bounds",
+    "EADResult",
+    "EADBounds",
+    "aggregate",
+    "EAD_RULES",
+    "EAD_TAILS",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Integration rules accepted by :func:`expected_annual_damage`.
+EAD_RULES = ("lower_step", "trapezoid", "log_linear")
+#: Rare-tail rules accepted by :func:`expected_annual_damage`.
+EAD_TAILS = ("flat", "none")
+
+_LENGTH_UNITS = {"m", "cm", "mm", "ft"}
+
+
+# --------------------------------------------------------------------------------------
+# Columns per return period
+# --------------------------------------------------------------------------------------
+def _event_columns(frame: pd.DataFrame, spec: str | Mapping[Any, str], what: str) -> dict:
+    """Map event label -> column; ``spec`` is a column, a base of ``_rpT`` columns or a dict."""
+    if isinstance(spec, Mapping):
+        missing = [c for c in spec.values() if c not in frame.columns]
+        if missing:
+            raise InputValueError(f"{what} columns {missing} are not in the frame.")
+        return dict(spec)
+    if not isinstance(spec, str):
+        raise InputValueError(f"{what} must be a column name or a mapping, got {spec!r}.")
+    if spec in frame.columns:
+        return {None: spec}
+    pat = re.compile(re.escape(spec) + r"_rp(\d+(?:\.\d+)?)$")
+    found = {}
+    for c in frame.columns:
+        m = pat.match(str(c))
+        if m:
+            t = float(m.group(1))
+            found[int(t) if t.is_integer() else t] = c
+    if not found:
+        raise InputValueError(
+            f"No column {spec!r} and no columns {spec}_rp<T> in the frame; columns are "
+            f"{list(frame.columns)[:20]}."
+        )
+    return dict(sorted(found.items()))
+
+
+def _suffix(label: Any) -> str:
+    return "" if label is None else f"_rp{label}"
+
+
+# --------------------------------------------------------------------------------------
+# Damage per asset
+# --------------------------------------------------------------------------------------
+def asset_damage(
+    assets: gpd.GeoDataFrame | pd.DataFrame,
+    curves: DamageCurve | Mapping[str, DamageCurve],
+    *,
+    intensity: str | Mapping[Any, str],
+    value: str | None = None,
+    unit_value: float | Mapping[str, float] | None = None,
+    area: str | None = None,
+    fraction_wet: str | Mapping[Any, str] | None = None,
+    class_column: str | None = None,
+    intensity_units: str | None = None,
+    column: str = "damage",
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    r"""Damage of each asset for one or several events (return periods).
+
+    .. math:: D = V \cdot f(h) \cdot w
+
+    with :math:`V` the asset's value, :math:`f` its damage curve, :math:`h` the
+    intensity at the asset (e.g. the footprint's mean depth) and :math:`w` the share of
+    the footprint that is wet (1 when ``fraction_wet`` is not given), as in Delft-FIAT's
+    area-based damage.
+
+    Parameters
+    ----------
+    assets : geopandas.GeoDataFrame or pandas.DataFrame
+        Assets with intensity columns, e.g. from
+        :func:`~urbanrisk.hazard.exposure.polygon_exposure`.
+    curves : DamageCurve or mapping of str to DamageCurve
+        One curve for all assets, or one per class of ``class_column``.
+    intensity : str or mapping
+        A column name; or a base such that columns ``<base>_rp<T>`` exist (one event per
+        return period ``T``); or a mapping ``{T: column}``.
+    value : str, optional
+        Column holding each asset's value (currency).
+    unit_value : float or mapping of str to float, optional
+        Value per m² (per class with a mapping), multiplied by ``area``. Give exactly one
+        of ``value`` and ``unit_value``.
+    area : str, optional
+        Column with each asset's area in m²; by default the footprint area computed in a
+        projected CRS.
+    fraction_wet : str or mapping, optional
+        Like ``intensity``: the wet share of each footprint per event.
+    class_column : str, optional
+        Column whose values select the curve (and unit value) of each asset.
+    intensity_units : str, optional
+        Units of the intensity columns, checked against the curves' units (recommended;
+        e.g. ``"m"``).
+    column : str, default "damage"
+        Name of the output column(s): ``damage`` or ``damage_rp<T>``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame
+        A copy of ``assets`` with the damage column(s) (same currency as the values).
+        Assets with NaN intensity get NaN damage.
+
+    Raises
+    ------
+    InputValueError
+        Negative depths, unknown classes, missing columns, a value column with negative
+        numbers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from urbanrisk.hazard.curves import DamageCurve
+    >>> curve = DamageCurve([0, 2], [0, 1], units="m")
+    >>> a = pd.DataFrame({"value": [100.0, 100.0], "depth_rp10": [0.5, 1.0],
+    ...                   "depth_rp100": [1.0, 3.0], "wet_rp10": [1.0, 0.5],
+    ...                   "wet_rp100": [1.0, 1.0]})
+    >>> out = asset_damage(a, curve, intensity="depth", value="value", fraction_wet="wet")
+    >>> out[["damage_rp10", "damage_rp100"]].values.tolist()
+    [[25.0, 50.0], [25.0, 100.0]]
+    """
+    if not isinstance(assets, pd.DataFrame):
+        raise InputValueError(f"assets must be a (Geo)DataFrame, got {type(assets).__name__}.")
+    if len(assets) == 0:
+        from urbanrisk.errors import EmptyLayerError
+
+        raise EmptyLayerError("assets has no rows.")
+    if isinstance(curves, DamageCurve):
+        curve_map: dict[Any, DamageCurve] | None = None
+    elif isinstance(curves, Mapping) and curves and all(
+        isinstance(c, DamageCurve) for c in curves.values()
+    ):
+        curve_map = dict(curves)
+        if class_column is None:
+            raise InputValueError("A mapping of curves needs class_column= naming the classes.")
+    else:
+        raise InputValueError("curves must be a DamageCurve or a mapping of class -> DamageCurve.")
+    if class_column is not None and class_column not in assets.columns:
+        raise InputValueError(f"class_column {class_column!r} is not a column of assets.")
+    all_curves = [curves] if curve_map is None else list(curve_map.values())
+    if intensity_units is not None:
+        from urbanrisk.layers import normalize_units
+
+        iu = normalize_units(intensity_units)
+        bad = [c.name or "curve" for c in all_curves if c.units and c.units != iu]
+        if bad:
+            raise UnitsError(
+                f"Intensities are in {iu!r} but curves {bad} expect another unit; convert one."
+            )
+    classes = assets[class_column].to_numpy() if class_column else None
+    if curve_map is not None:
+        unknown = sorted({str(c) for c in pd.unique(classes)} - {str(k) for k in curve_map})
+        if unknown:
+            raise InputValueError(
+                f"No curve for classes {unknown} of {class_column!r}. Add them to curves "
+                "(e.g. map 'public' to the commercial curve) or filter those assets."
+            )
+    vals = _asset_values(assets, value, unit_value, area, class_column)
+    events = _event_columns(assets, intensity, "intensity")
+    wet = None
+    if fraction_wet is not None:
+        wet = _event_columns(assets, fraction_wet, "fraction_wet")
+    if wet is not None and set(wet) != set(events):
+        raise InputValueError(
+            f"fraction_wet events {list(wet)} do not match intensity events {list(events)}."
+        )
+    out = assets.copy()
+    for label, col in events.items():
+        h = pd.to_numeric(assets[col], errors="coerce").to_numpy(dtype=float)
+        units = {c.units for c in all_curves}
+        if units & _LENGTH_UNITS and np.nanmin(h, initial=0.0) < 0:
+            raise InputValueError(
+                f"Column {col!r} holds negative depths (min {np.nanmin(h):g}). Depths must be "
+                ">= 0: set dry cells to 0 or NaN before computing damage."
+            )
+        if curve_map is None:
+            frac = curves(h)  # type: ignore[operator]
+        else:
+            frac = np.full(h.shape, np.nan)
+            for key, curve in curve_map.items():
+                sel = classes == key
+                frac[sel] = curve(h[sel])
+        if wet is not None:
+            w = pd.to_numeric(assets[wet[label]], errors="coerce").to_numpy(dtype=float)
+            if np.nanmin(w, initial=0.0) < 0 or np.nanmax(w, initial=0.0) > 1:
+                raise InputValueError(f"fraction_wet column {wet[label]!r} must lie in [0, 1].")
+            frac = frac * w
+        out[f"{column}{_suffix(label)}"] = vals * frac
+    return out
+
+
+def _asset_values(assets, value, unit_value, area, class_column) -> np.ndarray:
+    if (value is None) == (unit_value is None):
+        raise InputValueError("Give exactly one of value= (a column) or unit_value= (per m2).")
+    if value is not None:
+        if value not in assets.columns:
+            raise InputValueError(f"value column {value!r} is not in assets.")
+        v = pd.to_numeric(assets[value], errors="coerce").to_numpy(dtype=float)
+    else:
+        if area is not None:
+            if area not in assets.columns:
+                raise InputValueError(f"area column {area!r} is not in assets.")
+            a = pd.to_numeric(assets[area], errors="coerce").to_numpy(dtype=float)
+        else:
+            if not isinstance(assets, gpd.GeoDataFrame):
+                raise InputValueError(
+                    "Without area=, assets must be a GeoDataFrame of footprints."
+                )
+            require_crs(assets, name="assets")
+            a = require_projected(assets, name="assets").geometry.area.to_numpy()
+        if isinstance(unit_value, Mapping):
+            if class_column is None:
+                raise InputValueError("A mapping of unit values needs class_column=.")
+            cls = assets[class_column].to_numpy()
+            missing = sorted({str(c) for c in pd.unique(cls)} - {str(k) for k in unit_value})
+            if missing:
+                raise InputValueError(f"No unit_value for classes {missing}.")
+            uv = np.array([float(unit_value[c]) for c in cls])
+        else:
+            try:
+                uv = np.full(len(assets), float(unit_value))  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise InputValueError(
+                    f"unit_value must be a number, got {unit_value!r}."
+                ) from None
+        v = uv * a
+    if np.nanmin(v, initial=0.0) < 0:
+        raise InputValueError("Asset values must be >= 0.")
+    return v
+
+
+# --------------------------------------------------------------------------------------
+# Return periods and EAD
+# --------------------------------------------------------------------------------------
+def _check_return_periods(rps: Any) -> np.ndarray:
+    vals = list(rps) if not isinstance(rps, str) else [rps]
+    if any(isinstance(v, str | bytes) for v in vals):
+        raise InputValueError(
+            f"Return periods must be numbers (years), got strings {vals!r}. Convert them, "
+            "e.g. [int(t) for t in rps]."
+        )
+    try:
+        t = np.asarray(vals, dtype=float)
+    except (TypeError, ValueError):
+        raise InputValueError(f"Return periods must be numbers, got {vals!r}.") from None
+    if t.ndim != 1 or t.size == 0:
+        raise InputValueError("Give at least one return period.")
+    if not np.isfinite(t).all() or (t <= 0).any():
+        raise InputValueError(f"Return periods must be finite and > 0 years, got {t.tolist()}.")
+    if np.any(np.diff(t) == 0):
+        raise InputValueError(f"Return periods must not repeat, got {t.tolist()}.")
+    if np.any(np.diff(t) < 0):
+        raise InputValueError(
+            f"Return periods must be sorted in increasing order, got {t.tolist()}; reorder "
+            "them together with their damages."
+        )
+    return t
+
+
+def _damage_matrix(
+    damage: Any, return_periods: Any, column: str
+) -> tuple[np.ndarray, np.ndarray, pd.Index | None]:
+    """Return (D (n_assets, n_rp), T, index or None for a single series)."""
+    if isinstance(damage, pd.DataFrame):
+        if return_periods is not None:
+            raise InputValueError("With a DataFrame, return periods come from its column names.")
+        cols = _event_columns(damage, column, "damage")
+        if None in cols:
+            raise InputValueError(
+                f"Expected columns {column}_rp<T> (one per return period), found only {column!r}."
+            )
+        t = _check_return_periods(list(cols))
+        d = damage[list(cols.values())].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        return d, t, damage.index
+    if isinstance(damage, Mapping):
+        if return_periods is not None:
+            raise InputValueError("With a mapping {T: damage}, do not pass return_periods.")
+        t = _check_return_periods(list(damage.keys()))
+        d = np.asarray([float(v) for v in damage.values()], float)[None, :]
+        return d, t, None
+    if return_periods is None:
+        raise InputValueError("Pass return_periods= for array damages.")
+    t = _check_return_periods(return_periods)
+    try:
+        d = np.asarray(damage, dtype=float)
+    except (TypeError, ValueError):
+        raise InputValueError("damages must be numbers.") from None
+    if d.ndim == 1:
+        d = d[None, :]
+    if d.ndim != 2 or d.shape[1] != t.size:
+        raise InputValueError(
+            f"damages have shape {np.shape(damage)} but {t.size} return periods were given."
+        )
+    return d, t, None
+
+
+def _ead_weights(
+    t: np.ndarray,
+    rule: str,
+    tail: str,
+    t0: float | None,
+) -> np.ndarray:
+    """Weights w with EAD = sum_i w_i D_i for one rule (all rules are linear in D)."""
+    if rule not in EAD_RULES:
+        raise InputValueError(f"rule must be one of {list(EAD_RULES)}, got {rule!r}.")
+    if tail not in EAD_TAILS:
+        raise InputValueError(f"tail must be one of {list(EAD_TAILS)}, got {tail!r}.")
+    p = 1.0 / t
+    n = p.size
+    w = np.zeros(n)
+    for i in range(n - 1):
+        dp = p[i] - p[i + 1]
+        if rule == "lower_step":
+            w[i] += dp
+        elif rule == "trapezoid":
+            w[i] += dp / 2
+            w[i + 1] += dp / 2
+        else:
+            s = _loglin_share(p[i], p[i + 1])
+            w[i] += dp - s
+            w[i + 1] += s
+    if tail == "flat":
+        w[-1] += p[-1]
+    if t0 is not None:
+        p0 = 1.0 / t0
+        dp = p0 - p[0]
+        if rule == "trapezoid":
+            w[0] += dp / 2
+        elif rule == "log_linear":
+            w[0] += _loglin_share(p0, p[0])
+        # lower_step: the lower value on (p1, p0] is 0
+    return w
+
+
+def _loglin_share(pa: float, pb: float) -> float:
+    r"""Integral over [pb, pa] of s(p) = (ln p - ln pa) / (ln pb - ln pa), pa > pb > 0.
+
+    :math:`\int s\,dp = -(p_a - p_b)/L - p_b` with :math:`L = \ln p_b - \ln p_a`.
+    """
+    lg = math.log(pb) - math.log(pa)
+    return -(pa - pb) / lg - pb
+
+
+@dataclass(frozen=True)
+class EADResult:
+    """Expected annual damage with the rule that produced it.
+
+    Attributes
+    ----------
+    total : float
+        EAD of all assets together (currency per year).
+    per_asset : pandas.Series or None
+        EAD of each asset (index of the input frame) when a frame was given.
+    rule, tail : str
+        Integration rule and rare-tail rule used.
+    zero_damage_return_period : float or None
+        Frequent-end assumption (damage 0 at this return period), if any.
+    return_periods : tuple of float
+        Return periods integrated over.
+    """
+
+    total: float
+    per_asset: pd.Series | None
+    rule: str
+    tail: str
+    zero_damage_return_period: float | None
+    return_periods: tuple[float, ...]
+
+    def __float__(self) -> float:
+        return float(self.total)
+
+    @property
+    def description(self) -> str:
+        """One line naming the rule and assumptions, for reports."""
+        front = (
+            f"damage 0 at T={self.zero_damage_return_period:g} y"
+            if self.zero_damage_return_period
+            else f"no damage more often than T={self.return_periods[0]:g} y"
+        )
+        rare = {
+            "flat": f"damage held at the T={self.return_periods[-1]:g} y value beyond it",
+            "none": f"nothing counted beyond T={self.return_periods[-1]:g} y",
+            "max_damage": "maximum possible damage beyond the largest return period",
+        }.get(self.tail, self.tail)
+        return f"EAD by {self.rule} rule; {front}; {rare}"
+
+
+class EADBounds(NamedTuple):
+    """Lower and upper bound of the expected annual damage."""
+
+    lower: EADResult
+    upper: EADResult
+
+
+def expected_annual_damage(
+    damage: pd.DataFrame | Mapping[float, float] | Sequence[float] | np.ndarray,
+    return_periods: Sequence[float] | None = None,
+    *,
+    rule: Literal["lower_step", "trapezoid", "log_linear"] = "trapezoid",
+    tail: Literal["flat", "none"] = "flat",
+    zero_damage_return_period: float | None = None,
+    column: str = "damage",
+) -> EADResult:
+    r"""Compute the expected annual damage from damages at mapped return periods.
+
+    With :math:`p_i = 1/T_i` (:math:`T_1 < \dots < T_n`) and damages :math:`D_i`:
+
+    - ``lower_step``: :math:`\sum_{i<n} D_i (p_i - p_{i+1})`;
+    - ``trapezoid``: :math:`\sum_{i<n} \tfrac12 (D_i + D_{i+1})(p_i - p_{i+1})`;
+    - ``log_linear``: :math:`\sum_{i<n} \int_{p_{i+1}}^{p_i} D(p)\,dp` with :math:`D`
+      linear in :math:`\ln p` (Delft-FIAT);
+
+    plus the rare tail :math:`D_n p_n` when ``tail="flat"`` and, with
+    ``zero_damage_return_period`` :math:`T_0`, the stretch from :math:`(p_0, 0)` to
+    :math:`(p_1, D_1)` under the same rule. ``rule="lower_step"`` with ``tail="flat"``
+    is exactly CLIMADA's EAD (each map's damage times its frequency increment).
+
+    Parameters
+    ----------
+    damage : DataFrame, mapping, sequence or array
+        A frame with columns ``<column>_rp<T>`` (from :func:`asset_damage`); a mapping
+        ``{T: damage}``; or damages (1-D, or 2-D assets x return periods) with
+        ``return_periods``.
+    return_periods : sequence of float, optional
+        Strictly increasing positive return periods (years) for array input.
+    rule : {"lower_step", "trapezoid", "log_linear"}, default "trapezoid"
+        Integration rule.
+    tail : {"flat", "none"}, default "flat"
+        Beyond the largest return period: damage held constant to :math:`p = 0`, or
+        ignored.
+    zero_damage_return_period : float, optional
+        Return period (smaller than the first) at which damage is zero, e.g. the
+        protection standard; by default events more frequent than the first map do no
+        damage.
+    column : str, default "damage"
+        Base name of the damage columns of a frame.
+
+    Returns
+    -------
+    EADResult
+        ``total``, ``per_asset`` (for frames), the ``rule`` and ``tail`` used.
+
+    Raises
+    ------
+    InputValueError
+        Unsorted, duplicate, non-positive or string return periods; negative damages.
+
+    Examples
+    --------
+    Damage 100 at the 10-year and 1000 at the 100-year flood:
+
+    >>> ead = expected_annual_damage([100.0, 1000.0], [10, 100], rule="lower_step")
+    >>> round(float(ead), 6), ead.rule   # 100*(0.1-0.01) + 1000*0.01
+    (19.0, 'lower_step')
+    >>> round(float(expected_annual_damage([100.0, 1000.0], [10, 100])), 6)
+    59.5
+    """
+    d, t, index = _damage_matrix(damage, return_periods, column)
+    if np.nanmin(d, initial=0.0) < 0:
+        raise InputValueError("Damages must be >= 0.")
+    t0 = _check_t0(zero_damage_return_period, t)
+    w = _ead_weights(t, rule, tail, t0)
+    _warn_non_monotone(d)
+    per = np.where(np.isnan(d), 0.0, d) @ w
+    per = np.where(np.isnan(d).all(axis=1), np.nan, per)
+    per_asset = pd.Series(per, index=index, name="ead") if index is not None else None
+    return EADResult(float(np.nansum(per)), per_asset, rule, tail, t0, tuple(t.tolist()))
+
+
+def _check_t0(t0: float | None, t: np.ndarray) -> float | None:
+    if t0 is None:
+        return None
+    if isinstance(t0, str):
+        raise InputValueError("zero_damage_return_period must be a number of years.")
+    v = float(t0)
+    if not (0 < v < t[0]):
+        raise InputValueError(
+            f"zero_damage_return_period must be > 0 and below the first return period "
+            f"({t[0]:g}), got {t0!r}."
+        )
+    return v
+
+
+def _warn_non_monotone(d: np.ndarray) -> None:
+    if d.shape[1] > 1:
+        dec = np.nansum(np.diff(d, axis=1) < 0, axis=1) > 0
+        if dec.any():
+            logger.warning(
+                "%d assets have damage decreasing with return period; check the hazard maps.",
+                int(dec.sum()),
+            )
+
+
+def ead_bounds(
+    damage: pd.DataFrame | Mapping[float, float] | Sequence[float] | np.ndarray,
+    return_periods: Sequence[float] | None = None,
+    *,
+    max_damage: float | Sequence[float] | pd.Series | None = None,
+    zero_damage_return_period: float | None = None,
+    column: str = "damage",
+) -> EADBounds:
+    r"""Lower and upper bound of the EAD for a damage that grows with the return period.
+
+    Lower: :math:`\sum_i D_i (p_i - p_{i+1})` with :math:`p_{n+1} = 0` (lower step with the
+    flat tail: CLIMADA's EAD). Upper: upper step
+    :math:`\sum_{i<n} D_{i+1} (p_i - p_{i+1})`, plus :math:`D_1 (p_0 - p_1)` when a
+    zero-damage return period :math:`T_0` is given, plus :math:`M p_n` for the rare tail
+    with :math:`M` = ``max_damage`` (e.g. total exposed value; :math:`D_n` when not given,
+    which then bounds only the discretisation error between mapped return periods).
+
+    Parameters
+    ----------
+    damage, return_periods, zero_damage_return_period, column
+        As in :func:`expected_annual_damage`.
+    max_damage : float or sequence, optional
+        Largest possible damage (total or per asset) for the rare tail of the upper bound.
+
+    Returns
+    -------
+    EADBounds
+        ``lower`` and ``upper`` :class:`EADResult` (rules ``lower_step`` /
+        ``upper_step``).
+
+    Examples
+    --------
+    >>> b = ead_bounds([100.0, 1000.0], [10, 100])
+    >>> round(b.lower.total, 6), round(b.upper.total, 6)   # 9 + 10, 90 + 10
+    (19.0, 100.0)
+    >>> round(ead_bounds([100.0, 1000.0], [10, 100], max_damage=5000).upper.total, 6)
+    140.0
+    """
+    d, t, index = _damage_matrix(damage, return_periods, column)
+    if np.nanmin(d, initial=0.0) < 0:
+        raise InputValueError("Damages must be >= 0.")
+    t0 = _check_t0(zero_damage_return_period, t)
+    dd = np.where(np.isnan(d), 0.0, d)
+    p = 1.0 / t
+    lower = dd @ _ead_weights(t, "lower_step", "flat", None)
+    upper = np.zeros(dd.shape[0])
+    for i in range(p.size - 1):
+        upper += dd[:, i + 1] * (p[i] - p[i + 1])
+    if t0 is not None:
+        upper += dd[:, 0] * (1.0 / t0 - p[0])
+    if max_damage is None:
+        upper += dd[:, -1] * p[-1]
+        tail = "flat"
+    else:
+        m = np.broadcast_to(np.asarray(max_damage, dtype=float), (dd.shape[0],))
+        if (m < dd[:, -1]).any():
+            raise InputValueError("max_damage must be at least the largest mapped damage.")
+        upper += m * p[-1]
+        tail = "max_damage"
+    allnan = np.isnan(d).all(axis=1)
+    lower = np.where(allnan, np.nan, lower)
+    upper = np.where(allnan, np.nan, upper)
+    tt = tuple(t.tolist())
+
+    def res(v, rule, tl):
+        s = pd.Series(v, index=index, name="ead") if index is not None else None
+        return EADResult(float(np.nansum(v)), s, rule, tl, t0, tt)
+
+    return EADBounds(res(lower, "lower_step", "flat"), res(upper, "upper_step", tail))
+
+
+def exceedance_curve(
+    damage: pd.DataFrame | Mapping[float, float],
+    *,
+    column: str = "damage",
+) -> pd.DataFrame:
+    """Total damage at each mapped return period, with its exceedance probability.
+
+    Parameters
+    ----------
+    damage : DataFrame or mapping
+        A frame with ``<column>_rp<T>`` columns (summed over assets) or ``{T: damage}``.
+    column : str, default "damage"
+        Base of the damage columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``return_period``, ``exceedance_probability`` (``1/T`` per year) and ``damage``,
+        sorted by return period.
+
+    Examples
+    --------
+    >>> exceedance_curve({10: 100.0, 100: 1000.0})
+       return_period  exceedance_probability  damage
+    0             10                    0.10   100.0
+    1            100                    0.01  1000.0
+    """
+    d, t, _ = _damage_matrix(damage, None, column)
+    tot = np.nansum(d, axis=0)
+    rp = [int(v) if float(v).is_integer() else v for v in t]
+    return pd.DataFrame(
+        {"return_period": rp, "exceedance_probability": 1.0 / t, "damage": tot}
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Aggregation
+# --------------------------------------------------------------------------------------
+def aggregate(
+    assets: gpd.GeoDataFrame | pd.DataFrame,
+    columns: str | Sequence[str],
+    *,
+    by: str | Sequence[str] | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    zone_column: str | None = None,
+    how: Literal["sum", "mean", "max", "count"] = "sum",
+) -> pd.DataFrame:
+    """Sum (or mean, max, count) asset columns by class and/or zone, as a tidy table.
+
+    Assets are assigned to the zone containing their representative point
+    (:meth:`geopandas.GeoSeries.representative_point`), so each asset counts once; assets
+    in no zone get zone ``None`` (kept, not dropped).
+
+    Parameters
+    ----------
+    assets : geopandas.GeoDataFrame or pandas.DataFrame
+        Assets with numeric columns such as ``damage_rp100`` or ``ead``.
+    columns : str or sequence of str
+        Columns to aggregate; a base name such as ``"damage"`` expands to its
+        ``damage_rp<T>`` columns.
+    by : str or sequence of str, optional
+        Class columns (e.g. ``"occupancy"``).
+    zones : geopandas.GeoDataFrame, optional
+        Polygons (e.g. districts); reprojected to the assets' CRS if needed.
+    zone_column : str, optional
+        Column naming the zones; default their index.
+    how : {"sum", "mean", "max", "count"}, default "sum"
+        Aggregation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: the ``zone`` and ``by`` columns, ``variable`` (the column aggregated, with a
+        ``return_period`` column when it came from ``<base>_rp<T>``) and ``value``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"occupancy": ["res", "res", "com"], "ead": [1.0, 2.0, 5.0]})
+    >>> aggregate(a, "ead", by="occupancy")
+      occupancy variable  value
+    0       com      ead    5.0
+    1       res      ead    3.0
+    """
+    if not isinstance(assets, pd.DataFrame):
+        raise InputValueError("assets must be a (Geo)DataFrame.")
+    if how not in ("sum", "mean", "max", "count"):
+        raise InputValueError(f"how must be sum, mean, max or count, got {how!r}.")
+    cols_in = [columns] if isinstance(columns, str) else list(columns)
+    col_map: dict[str, Any] = {}
+    for c in cols_in:
+        for label, name in _event_columns(assets, c, "columns").items():
+            col_map[name] = (c, label)
+    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    missing = [k for k in keys if k not in assets.columns]
+    if missing:
+        raise InputValueError(f"by columns {missing} are not in assets.")
+    frame = pd.DataFrame(assets[keys + list(col_map)].copy())
+    if zones is not None:
+        if not isinstance(assets, gpd.GeoDataFrame):
+            raise InputValueError("zones= needs assets as a GeoDataFrame.")
+        if zone_column is not None and zone_column not in zones.columns:
+            raise InputValueError(f"zone_column {zone_column!r} is not a column of zones.")
+        require_crs(assets, name="assets")
+        require_crs(zones, name="zones")
+        z = zones.to_crs(assets.crs)
+        pts = gpd.GeoDataFrame(geometry=assets.geometry.representative_point(), crs=assets.crs)
+        names = z[zone_column] if zone_column else pd.Series(z.index, index=z.index)
+        joined = gpd.sjoin(pts, gpd.GeoDataFrame({"_zone": names.to_numpy()},
+                                                 geometry=z.geometry.to_numpy(), crs=z.crs),
+                           how="left", predicate="within")
+        joined = joined[~joined.index.duplicated(keep="first")]
+        frame.insert(0, "zone", joined["_zone"].reindex(assets.index).to_numpy())
+        keys = ["zone"] + keys
+    long = frame.melt(id_vars=keys, value_vars=list(col_map), var_name="_col", value_name="value")
+    long["variable"] = long["_col"].map(lambda c: col_map[c][0])
+    labels = long["_col"].map(lambda c: col_map[c][1])
+    has_rp = labels.notna().any()
+    if has_rp:
+        long["return_period"] = labels
+    group = keys + ["variable"] + (["return_period"] if has_rp else [])
+    out = long.groupby(group, dropna=False)["value"].agg(how).reset_index()
+    return out
