@@ -505,11 +505,10 @@ def _hazard_on_population_grid(population: xr.DataArray, hazard: xr.DataArray):
     pcrs = require_crs(population, name="population")
     hcrs = require_crs(hazard, name=str(hazard.name or "hazard"))
     if not pcrs.equals(hcrs, ignore_axis_order=True):
-        res = min(abs(r) for r in hazard.rio.resolution())
         logger.info("hazard reprojected (nearest) from %s to the population grid's %s",
                     hcrs.to_string(), pcrs.to_string())
         attrs = dict(hazard.attrs)
-        hazard = hazard.rio.reproject(pcrs, resolution=res, nodata=np.nan)
+        hazard = hazard.rio.reproject(pcrs, nodata=np.nan)
         hazard.attrs.update({k: v for k, v in attrs.items() if k not in hazard.attrs})
     gp, gh = grid_of(population), grid_of(hazard)
     from urbanrisk.layers import require_overlap
@@ -568,7 +567,7 @@ def exposed_population(
     cell that each class covers (the hazard is resampled to the population grid
     *by area fractions*), so no person is created or lost: the class totals always add
     up to the population total. A hazard in another CRS is first reprojected (nearest
-    neighbour, at its own resolution) to the population's CRS. With ``zones``, a
+    neighbour, at about its own resolution) to the population's CRS. With ``zones``, a
     population cell split by a zone boundary is shared by area.
 
     Parameters
