@@ -34,6 +34,15 @@ from urbanrisk.coast.scenarios import (
     select_projection,
     water_levels,
 )
+from urbanrisk.coast.shoreline import (
+    bruun_retreat,
+    cast_transects,
+    closure_depth,
+    decimal_years,
+    forecast_shoreline,
+    shoreline_change_statistics,
+    shoreline_intersections,
+)
 
 __all__ = [
     "AR6_BASELINE",
@@ -43,6 +52,13 @@ __all__ = [
     "INUNDATION_CLASSES",
     "VerticalReference",
     "annual_exceedance_probability",
+    "bruun_retreat",
+    "cast_transects",
+    "closure_depth",
+    "decimal_years",
+    "forecast_shoreline",
+    "shoreline_change_statistics",
+    "shoreline_intersections",
     "ar6_global_mean_sea_level",
     "connection_level",
     "first_flood_year",
