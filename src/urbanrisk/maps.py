@@ -132,9 +132,9 @@ def add_scale_bar(ax: Any, *, segments: int = 4) -> float:
                       "white", edgecolor="black", linewidth=0.6, zorder=20)
         )
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(left, bottom + 1.8 * h, "0", ha="center", va="bottom", fontsize=7, zorder=20)
-    ax.text(left + length, bottom + 1.8 * h, label, ha="center", va="bottom", fontsize=7,
-            zorder=20)
+    ax.text(left + length / 2, bottom + 1.8 * h, label, ha="center", va="bottom", fontsize=7,
+            zorder=20, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7,
+                             "pad": 0.5})
     return length
 
 
@@ -187,13 +187,26 @@ def finish_map(ax: Any, *, title: str, credit: str = "", scale_bar: bool = True)
     'T'
     """
     ax.set_title(title, fontsize=12)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    _bare(ax)
     add_north_arrow(ax)
     if credit:
         add_credit(ax, credit)
     if scale_bar:
         add_scale_bar(ax)
+
+
+def _bare(ax: Any) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
+def _land_background(ax: Any, da: xr.DataArray) -> None:
+    """Light grey where ``da`` has data (land), white elsewhere (sea, water, nodata)."""
+    base = xr.where(np.isfinite(da), 1.0, np.nan)
+    base = base.rio.write_crs(da.rio.crs).rio.write_transform(da.rio.transform())
+    plot_raster(ax, base, cmap="Greys", vmin=0, vmax=8, colorbar=False)
 
 
 def _check_layer(layer: Any, name: str) -> Any:
@@ -411,7 +424,7 @@ def flood_map(
     ...                       transform=(10, 0, 0, 0, -10, 20), units="m", name="depth")
     >>> b = gpd.GeoDataFrame(geometry=[box(1, 1, 4, 4), box(12, 12, 18, 18)], crs=3067)
     >>> fig = flood_map(d, b, exposed=[False, True], title="100-year flood")
-    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    >>> [t.get_text() for t in fig.legends[0].get_texts()][:2]
     ['Exposed building (1)', 'Other building (1)']
     """
     depth = _check_layer(depth, str(depth.name or "flood depth"))
@@ -423,7 +436,9 @@ def flood_map(
         )
     fig, ax = new_map()
     vmax = float(np.nanmax(depth.values)) if np.isfinite(depth.values).any() else 1.0
-    plot_raster(ax, depth, cmap="viridis_r", vmin=0.0, vmax=max(vmax, 1e-6), label=label)
+    _land_background(ax, depth)
+    plot_raster(ax, depth.where(depth > 0), cmap="viridis_r", vmin=0.0, vmax=max(vmax, 1e-6),
+                label=label)
     if (~flags).any():
         buildings[~flags].plot(ax=ax, facecolor="#d0d0d0", edgecolor="#808080",
                                linewidth=0.3, zorder=3)
@@ -434,8 +449,11 @@ def flood_map(
         Patch(facecolor="#222222", edgecolor="black", label=f"Exposed building ({flags.sum()})"),
         Patch(facecolor="#d0d0d0", edgecolor="#808080",
               label=f"Other building ({(~flags).sum()})"),
+        Patch(facecolor=mpl.colormaps["Greys"](1 / 8), edgecolor="none", label="Dry land"),
+        Patch(facecolor="white", edgecolor="#808080", label="Water / no data"),
     ]
-    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8,
+               frameon=False)
     finish_map(ax, title=title, credit=credit)
     return fig
 
@@ -516,6 +534,7 @@ def inundation_map(
     title: str,
     credit: str = "",
     land: xr.DataArray | None = None,
+    outlines: gpd.GeoDataFrame | None = None,
     label: str = "Water depth above ground (m)",
 ) -> Figure:
     """Small multiples of inundation depth: one row per scenario, one column per year.
@@ -529,6 +548,8 @@ def inundation_map(
     land : xarray.DataArray, optional
         Any raster of the same grid whose finite cells are land (e.g. the DEM above the
         present water level); drawn light grey below the water.
+    outlines : geopandas.GeoDataFrame, optional
+        Outlines drawn thinly on every panel for orientation (e.g. buildings).
 
     Returns
     -------
@@ -566,9 +587,11 @@ def inundation_map(
             ax = axes[i][j]
             ax.set_aspect("equal")
             if land is not None:
-                base = xr.where(np.isfinite(land), 1.0, np.nan).rio.write_crs(land.rio.crs)
-                base = base.rio.write_transform(land.rio.transform())
-                plot_raster(ax, base, cmap="Greys", vmin=0, vmax=6, colorbar=False)
+                _land_background(ax, land)
+            if outlines is not None:
+                _to_crs(outlines, first.rio.crs).plot(ax=ax, facecolor="none",
+                                                      edgecolor="#777777", linewidth=0.2,
+                                                      zorder=4)
             da = panels.get((s, y))
             if da is None:
                 ax.set_title(f"{s}, {y}: not computed", fontsize=9)
@@ -576,15 +599,22 @@ def inundation_map(
             wet = da.where(da > 0)
             im = plot_raster(ax, wet, cmap="viridis_r", vmin=0.0, vmax=vmax, colorbar=False)
             ax.set_title(f"{s}, {y}", fontsize=10)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            _bare(ax)
             if i == 0 and j == 0:
                 add_scale_bar(ax)
             if i == 0 and j == nc - 1:
                 add_north_arrow(ax)
+    for row in axes:
+        for ax in row:
+            _bare(ax)
     if im is not None:
         cb = fig.colorbar(im, ax=axes, shrink=0.6)
         cb.set_label(label)
+    if land is not None:
+        fig.legend(handles=[
+            Patch(facecolor=mpl.colormaps["Greys"](1 / 8), edgecolor="none", label="Dry land"),
+            Patch(facecolor="white", edgecolor="#808080", label="Sea / no data"),
+        ], loc="outside lower left", ncols=2, fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=12)
     if credit:
         fig.text(0.99, 0.005, credit, ha="right", va="bottom", fontsize=6.5)
@@ -622,7 +652,7 @@ def first_year_map(
     ...     geometry=[box(0, 0, 5, 5), box(10, 0, 15, 5), box(20, 0, 25, 5)], crs=3067)
     >>> fig = first_year_map(b, column="y", title="First year reached")
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    ['by 2040 (1)', 'by 2090 (1)', 'not reached (1)']
+    ['by 2040 (1)', '2041–2090 (1)', 'not reached (1)']
     """
     buildings = _check_layer(buildings, "buildings")
     vals = buildings[column].astype(float).to_numpy()
@@ -649,8 +679,9 @@ def first_year_map(
             if sel.any():
                 buildings[sel].plot(ax=ax, facecolor=color, edgecolor="black", linewidth=0.3,
                                     zorder=3)
+            span = f"by {y}" if k == 0 else f"{int(lo) + 1}–{y}"
             handles.append(Patch(facecolor=color, edgecolor="black",
-                                 label=f"by {y} ({int(sel.sum())})"))
+                                 label=f"{span} ({int(sel.sum())})"))
     handles.append(Patch(facecolor="#dddddd", edgecolor="#999999",
                          label=f"not reached ({int((~reached).sum())})"))
     ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9,

@@ -218,12 +218,19 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "quantiles": Field("list[float]", [0.5], "Quantiles of the projections (0.17, "
                            "0.5, 0.83).", _quantiles),
         "years": Field("list[int]", [2050, 2100], "Years to report.", _years),
+        "dem_datum": Field("str", "", "Vertical datum of the DEM heights (e.g. "
+                           "\"N2000\", \"NAVD88\"); required when the coast analysis "
+                           "runs, so references are never mixed silently."),
         "water_level_m": Field("float", 0.0, "Present water surface (e.g. mean sea level "
                                "or MHHW) in the DEM's vertical datum (m)."),
+        "water_surface_name": Field("str", "MSL", "What `water_level_m` is (MSL, MHHW...)."),
         "vertical_land_motion_mm_yr": Field("float", 0.0, "Vertical land motion (mm/yr, "
                                             "subsidence positive)."),
-        "surge_m": Field("float", 0.0, "Extreme still-water level added on top of the "
-                         "sea level (m).", _non_negative),
+        "surge_m": Field("float", 0.0, "Extreme still-water level of the surge return "
+                         "period, added on top of the sea level (m; 0: no surge).",
+                         _non_negative),
+        "surge_return_period": Field("int", 100, "Return period (years) of `surge_m`.",
+                                     _positive),
         "connectivity": Field("int", 8, "Cell connectivity of the flood fill (4 or 8).",
                               lambda v: None if v in (4, 8) else f"must be 4 or 8, got {v}"),
     },
@@ -324,12 +331,12 @@ def load_config(path: str | Path) -> ProfileConfig:
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "city.toml").write_text('[city]\nname = "X"\n[layers]\ndem = "dem.tif"\n')
+    >>> _ = (d / "city.toml").write_text('[city]\nname = "X"\n[layers]\nlst = "lst.tif"\n')
     >>> load_config(d / "city.toml")
     Traceback (most recent call last):
     ...
     urbanrisk.errors.ConfigError: 1 problem(s) in .../city.toml:
-      - layers.dem: file not found: .../dem.tif
+      - layers.lst: file not found: .../lst.tif
     """
     path = Path(path)
     if not path.is_file():
@@ -593,6 +600,12 @@ def _check_analyses(
             needed = ("landcover",) if sec["habitat_classes"] is not None else ("green",)
         missing = [n for n in needed if n not in layers]
         explicit = sec["run"]
+        if analysis == "coast" and (explicit or (explicit is None and not missing)) \
+                and not sec["dem_datum"]:
+            problems.append(
+                'coast.dem_datum: state the vertical datum of the DEM heights (e.g. '
+                'dem_datum = "N2000"), or set coast.run = false'
+            )
         if explicit is None:
             sec["run"] = not missing
             sec["auto"] = True

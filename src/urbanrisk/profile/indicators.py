@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -342,9 +343,11 @@ def empty_indicator_table() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _DTYPES.items()})
 
 
-def indicator_table(rows: Iterable[dict]) -> pd.DataFrame:
+def indicator_table(rows: Iterable[dict] | pd.DataFrame) -> pd.DataFrame:
     """Build the tidy indicator table from rows made by :func:`indicator_row`.
 
+    ``rows`` may also be a table with the standard columns (e.g. several cities' tables
+    concatenated, or one read back from CSV); it is given the standard dtypes and order.
     Rows are sorted by theme (in :data:`THEMES` order), then registry order, scenario and
     year, so the table of a given city is always the same bytes when written.
 
@@ -354,19 +357,32 @@ def indicator_table(rows: Iterable[dict]) -> pd.DataFrame:
     >>> t["indicator"].tolist()
     ['ead', 'pc']
     """
-    rows = list(rows)
-    if not rows:
-        return empty_indicator_table()
-    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    if isinstance(rows, pd.DataFrame):
+        df = rows.reindex(columns=list(COLUMNS)).copy()
+        if df.empty:
+            return empty_indicator_table()
+    else:
+        rows = list(rows)
+        if not rows:
+            return empty_indicator_table()
+        df = pd.DataFrame(rows, columns=list(COLUMNS))
+    df = df.astype(_DTYPES)
     order = {k: i for i, k in enumerate(REGISTRY)}
     theme_order = {t: i for i, t in enumerate(THEMES)}
     df["_t"] = df["theme"].map(theme_order)
     df["_k"] = df["indicator"].map(order)
-    df["_s"] = df["scenario"].fillna("")
+    df["_s"] = df["scenario"].fillna("").map(_natural)
     df["_y"] = df["year"].fillna(-1)
+    df["_k"] = df["_k"].fillna(len(order))
+    df["_t"] = df["_t"].fillna(len(theme_order))
     df = df.sort_values(["city", "_t", "_k", "_s", "_y"], kind="stable")
     df = df.drop(columns=["_t", "_k", "_s", "_y"]).reset_index(drop=True)
     return df.astype(_DTYPES)
+
+
+def _natural(text: str) -> str:
+    """Sort key with numbers zero-padded, so RP10 < RP50 < RP100."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(10), str(text))
 
 
 def registry_table() -> pd.DataFrame:

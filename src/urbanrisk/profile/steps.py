@@ -1,0 +1,404 @@
+"""The analysis steps of a city profile: each calls the public API of one analysis package.
+
+Nothing here computes an analysis result itself. Each ``run_<analysis>`` function reads
+the layers and parameters from the :class:`Context`, calls the public functions of
+:mod:`urbanrisk.hazard`, :mod:`urbanrisk.green` or :mod:`urbanrisk.coast`, and records into
+an :class:`~urbanrisk.profile.core.AnalysisResult`: indicator rows (made through the
+registry), vector/raster/table results to export, maps to draw and method notes. The only
+arithmetic done here is bookkeeping on their outputs (counting rows above a threshold,
+summing a column, converting m² to km²).
+
+A function that is not (yet) in the public API of its package raises
+:class:`~urbanrisk.profile.core.AnalysisUnavailable`, and the step is skipped with that
+reason rather than filled with made-up numbers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from urbanrisk.profile.config import ProfileConfig
+from urbanrisk.profile.core import AnalysisResult, AnalysisUnavailable, MapSpec
+from urbanrisk.profile.indicators import indicator_row
+
+logger = logging.getLogger(__name__)
+
+#: Progress steps per analysis (for the progress bars).
+STEP_COUNTS = {"hazard": 5, "heat": 2, "green": 6, "coast": 5, "shoreline": 2}
+
+
+@dataclass
+class Context:
+    """What every step sees: the configuration, the input layers, earlier results."""
+
+    config: ProfileConfig
+    layers: dict[str, Any]
+    results: dict[str, AnalysisResult]
+
+    @property
+    def city(self) -> str:
+        """City name."""
+        return self.config.city
+
+    @property
+    def credit(self) -> str:
+        """Data credit for maps."""
+        return self.config.credit
+
+
+def api(module: str, name: str) -> Callable[..., Any]:
+    """Return ``urbanrisk.<module>.<name>`` or raise :class:`AnalysisUnavailable`."""
+    try:
+        mod = importlib.import_module(f"urbanrisk.{module}")
+    except ImportError as exc:
+        raise AnalysisUnavailable(f"urbanrisk.{module} cannot be imported ({exc})") from None
+    if name not in getattr(mod, "__all__", ()) or not hasattr(mod, name):
+        raise AnalysisUnavailable(
+            f"urbanrisk.{module}.{name} is not available in this version of urbanrisk"
+        )
+    return getattr(mod, name)
+
+
+def slug(text: str) -> str:
+    """File/column-safe lower-case name: ``"SSP5-8.5 q0.5"`` → ``"ssp5_8_5_q0_5"``."""
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+
+
+def rp_label(rp: Any) -> str:
+    """Scenario label of a return period: ``RP100``."""
+    return f"RP{int(rp)}"
+
+
+def slr_label(scenario: str, quantile: float) -> str:
+    """Scenario label of a sea-level projection: ``SSP5-8.5 q0.5``."""
+    return f"{scenario} q{float(quantile):g}"
+
+
+def _cell_area_m2(da: xr.DataArray) -> float:
+    rx, ry = da.rio.resolution()
+    return abs(float(rx) * float(ry))
+
+
+# ======================================================================================
+# Flood hazard: exposure, damage, EAD
+# ======================================================================================
+def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
+    """Count buildings, roads and people exposed per return period; damage and EAD."""
+    polygon_exposure = api("hazard", "polygon_exposure")
+    line_exposure = api("hazard", "line_exposure")
+    exposed_population = api("hazard", "exposed_population")
+    sec = ctx.config.section("hazard")
+    thr = float(sec["depth_threshold_m"])
+    depth: xr.DataArray = ctx.layers["flood_depth"]
+    if "return_period" not in depth.dims:
+        raise AnalysisUnavailable(
+            "flood_depth has no return_period dimension; give one file per return period "
+            "in [layers.flood_depth] (e.g. 10 = \"rp10.tif\")"
+        )
+    if sec["return_periods"]:
+        depth = depth.sel(return_period=sec["return_periods"])
+    rps = [int(r) for r in depth["return_period"].values]
+    buildings: gpd.GeoDataFrame = ctx.layers["buildings"]
+    city = ctx.city
+
+    # 1. buildings: exact footprint statistics for every return period in one pass
+    stats = polygon_exposure(buildings, depth, stats=("max", "mean", "fraction_above"),
+                             threshold=thr, column="flood_depth_m")
+    tick(1)
+    for rp in rps:
+        col = f"flood_depth_m_max_rp{rp}"
+        flag = f"flood_exposed_rp{rp}"
+        stats[flag] = stats[col].to_numpy() > thr
+        res.rows.append(indicator_row(city, "buildings_exposed", int(stats[flag].sum()),
+                                      scenario=rp_label(rp)))
+    res.notes.append(
+        f"A building is exposed when the maximum flood depth over its footprint exceeds "
+        f"{thr:g} m, from exact cell coverage fractions (every cell the footprint touches "
+        "counts, however small the overlap)."
+    )
+
+    # 2. people
+    people = exposed_population(ctx.layers["population"], depth, threshold=thr) \
+        if "population" in ctx.layers else None
+    if people is not None:
+        above = people[people["hazard_class"].astype(str).str.startswith(">")]
+        per_rp = above.groupby("return_period")["people"].sum()
+        for rp in rps:
+            res.rows.append(indicator_row(city, "people_exposed", float(per_rp.get(rp, 0.0)),
+                                          scenario=rp_label(rp)))
+        if "districts" in ctx.layers:
+            zones = ctx.layers["districts"]
+            zc = "name" if "name" in zones.columns else None
+            by_zone = exposed_population(ctx.layers["population"], depth, threshold=thr,
+                                         zones=zones, zone_column=zc)
+            res.tables["flood_people_by_district"] = by_zone
+    tick(1)
+
+    # 3. roads
+    if "roads" in ctx.layers:
+        roads = ctx.layers["roads"]
+        pieces = line_exposure(roads, depth, bins=[thr])
+        wet = pieces[pieces["hazard_class"].astype(str).str.startswith(">")]
+        per_rp = wet.groupby("return_period")["length_m"].sum()
+        for rp in rps:
+            res.rows.append(indicator_row(city, "roads_exposed_km",
+                                          float(per_rp.get(rp, 0.0)) / 1000.0,
+                                          scenario=rp_label(rp)))
+        res.tables["flood_road_exposure"] = pieces
+        per_road = wet.pivot_table(index="feature", columns="return_period", values="length_m",
+                                   aggfunc="sum").reindex(roads.index).fillna(0.0)
+        roads_out = roads.copy()
+        for rp in rps:
+            roads_out[f"flood_exposed_length_m_rp{rp}"] = (
+                per_road[rp].to_numpy() if rp in per_road.columns else 0.0
+            )
+        res.vectors["roads"] = roads_out
+    tick(1)
+
+    # 4. damage and expected annual damage
+    rp_show = 100 if 100 in rps else rps[len(rps) // 2]
+    try:
+        damage_cols = _flood_damage(ctx, res, stats, depth, rps)
+    except AnalysisUnavailable as exc:
+        res.notes.append(f"Damage and expected annual damage were not computed: {exc}.")
+        damage_cols = None
+    tick(1)
+    res.vectors["buildings"] = stats
+
+    # 5. maps
+    res.maps.append(MapSpec(
+        "flood_depth_buildings",
+        f"Flood depth of the {rp_show}-year event and the buildings it reaches.",
+        lambda: _maps().flood_map(
+            depth.sel(return_period=rp_show), stats,
+            exposed=stats[f"flood_exposed_rp{rp_show}"].to_numpy(),
+            title=f"{city}: {rp_show}-year flood", credit=ctx.credit,
+        ),
+    ))
+    if damage_cols is not None and "flood_damage_by_district" in res.vectors:
+        zones = res.vectors["flood_damage_by_district"]
+        res.maps.append(MapSpec(
+            "flood_ead_by_district",
+            "Expected annual building damage per district.",
+            lambda: _maps().choropleth_map(
+                zones, "ead", title=f"{city}: expected annual flood damage",
+                legend_label="Expected annual damage (EUR/yr)", credit=ctx.credit,
+            ),
+        ))
+    tick(1)
+    res.citations += [
+        "Huizinga, J., de Moel, H., Szewczyk, W. (2017). Global flood depth-damage functions: "
+        "methodology and the database with guidelines. JRC Technical Report EUR 28552 EN.",
+    ]
+
+
+def _flood_damage(ctx: Context, res: AnalysisResult, stats: gpd.GeoDataFrame,
+                  depth: xr.DataArray, rps: list[int]) -> list[str]:
+    """Damage per building and return period, EAD with bounds, per district (hazard API)."""
+    raise AnalysisUnavailable("urbanrisk.hazard.impact is not available in this version")
+
+
+def _maps():
+    from urbanrisk import maps
+
+    return maps
+
+
+# ======================================================================================
+# Heat
+# ======================================================================================
+def run_heat(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
+    """Heat hot spots and the people living in them."""
+    raise AnalysisUnavailable("urbanrisk.hazard heat hot-spot functions are not available")
+
+
+# ======================================================================================
+# Green
+# ======================================================================================
+def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
+    """Patches, PC/ECA, dPC, CBI 1-2, green access, candidate sites."""
+    raise AnalysisUnavailable("urbanrisk.green patch functions are not available")
+
+
+# ======================================================================================
+# Coast
+# ======================================================================================
+def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
+    """Map connected inundation per scenario/quantile/year and the first year reached."""
+    VerticalReference = api("coast", "VerticalReference")  # noqa: N806
+    reference_dem = api("coast", "reference_dem")
+    connection_level = api("coast", "connection_level")
+    ar6 = api("coast", "ar6_global_mean_sea_level")
+    relative_sea_level = api("coast", "relative_sea_level")
+    water_levels = api("coast", "water_levels")
+    inundation_depth = api("coast", "inundation_depth")
+    inundation_extent = api("coast", "inundation_extent")
+    first_flood_year = api("coast", "first_flood_year")
+    sec = ctx.config.section("coast")
+    city = ctx.city
+    scenarios, quantiles, years = sec["scenarios"], sec["quantiles"], sec["years"]
+
+    ref = VerticalReference(dem_datum=sec["dem_datum"], water_surface=sec["water_level_m"],
+                            water_surface_name=sec["water_surface_name"])
+    dem = reference_dem(ctx.layers["dem"], ref)
+    sea = ctx.layers.get("sea")
+    conn = connection_level(dem, sea=sea, sea_level_m=None if sea is not None else 0.0,
+                            connectivity=sec["connectivity"])
+    tick(1)
+
+    # sea level at every year from the first projection year, for first-year-reached
+    all_years = list(range(min(2020, years[0]), years[-1] + 1))
+    proj = ar6(scenarios=scenarios, quantiles=quantiles, years=all_years)
+    proj = relative_sea_level(proj, vertical_land_motion_mm_per_yr=sec[
+        "vertical_land_motion_mm_yr"])
+    surge = {int(sec["surge_return_period"]): sec["surge_m"]} if sec["surge_m"] > 0 else None
+    levels_all = water_levels(proj, reference=ref, surge=surge)
+    if "return_period" in levels_all.dims:
+        levels_all = levels_all.squeeze("return_period", drop=True)
+    levels = levels_all.sel(year=years)
+    tick(1)
+
+    depth = inundation_depth(dem, conn, levels)
+    extent = inundation_extent(dem, conn, levels)
+    tick(1)
+    cell = _cell_area_m2(dem)
+    connected = (extent == 1)
+    area = connected.sum(("y", "x")) * cell / 1e6
+
+    pop_people = None
+    if "population" in ctx.layers:
+        exposed_population = api("hazard", "exposed_population")
+        pop_people = exposed_population(ctx.layers["population"],
+                                        depth.where(connected, 0.0).rename("sea_depth"),
+                                        threshold=0.0)
+        pop_people = pop_people[pop_people["hazard_class"].astype(str).str.startswith(">")]
+
+    bld = None
+    if "buildings" in ctx.layers:
+        polygon_exposure = api("hazard", "polygon_exposure")
+        bconn = polygon_exposure(ctx.layers["buildings"], conn.where(np.isfinite(conn), 1e6),
+                                 stats=("min",), column="connection_level_m")
+        first = first_flood_year(bconn["connection_level_m_min"].to_numpy(), levels_all)
+        bld = bconn.drop(columns=["connection_level_m_min"])
+        bld["sea_connection_level_m"] = bconn["connection_level_m_min"].where(
+            bconn["connection_level_m_min"] < 1e6)
+        for s in scenarios:
+            for q in quantiles:
+                col = f"first_year_{slug(slr_label(s, q))}"
+                bld[col] = first.sel(scenario=s, quantile=q).to_numpy()
+        res.vectors["buildings_coast"] = bld
+        res.tables["coast_building_timeline"] = _timeline(bld, scenarios, quantiles)
+    tick(1)
+
+    for s in scenarios:
+        for q in quantiles:
+            label = slr_label(s, q)
+            for y in years:
+                res.rows.append(indicator_row(city, "sea_level_rise_m",
+                                              float(proj.sel(scenario=s, quantile=q, year=y)),
+                                              scenario=label, year=y))
+                res.rows.append(indicator_row(city, "sea_area_km2",
+                                              float(area.sel(scenario=s, quantile=q, year=y)),
+                                              scenario=label, year=y))
+                if pop_people is not None:
+                    sel = pop_people[(pop_people["scenario"] == s)
+                                     & np.isclose(pop_people["quantile"], q)
+                                     & (pop_people["year"] == y)]
+                    res.rows.append(indicator_row(city, "sea_people", float(sel["people"].sum()),
+                                                  scenario=label, year=y))
+                if bld is not None:
+                    col = f"first_year_{slug(label)}"
+                    n = int((bld[col].to_numpy() <= y).sum())
+                    res.rows.append(indicator_row(city, "sea_buildings", n, scenario=label,
+                                                  year=y))
+
+    # rasters: connection level, and depth per scenario/quantile with year bands
+    res.rasters["sea_connection_level"] = conn
+    for s in scenarios:
+        for q in quantiles:
+            d = depth.sel(scenario=s, quantile=q, drop=True).rename(
+                f"sea_depth_{slug(slr_label(s, q))}")
+            d.attrs["units"] = "m"
+            res.rasters[f"sea_depth_{slug(slr_label(s, q))}"] = d
+    q_show = min(quantiles, key=lambda v: abs(v - 0.5))
+    panels = {(s, y): depth.sel(scenario=s, quantile=q_show, year=y, drop=True)
+              for s in scenarios[:2] for y in years[-3:]}
+    res.maps.append(MapSpec(
+        "sea_inundation",
+        f"Land reached by the sea (connected inundation, quantile {q_show:g}) by scenario and "
+        "year; colour is the water depth above ground.",
+        lambda: _maps().inundation_map(panels, title=f"{city}: land reached by the sea",
+                                       credit=ctx.credit, land=dem.where(dem > 0),
+                                       outlines=ctx.layers.get("buildings")),
+    ))
+    if bld is not None:
+        s_show = scenarios[-1]
+        col = f"first_year_{slug(slr_label(s_show, q_show))}"
+        res.maps.append(MapSpec(
+            "sea_first_year_buildings",
+            f"First year each building is reached by the sea under {s_show} "
+            f"(quantile {q_show:g}).",
+            lambda: _maps().first_year_map(bld, column=col, years=years,
+                                           title=f"{city}: first year reached by the sea, "
+                                                 f"{s_show}", credit=ctx.credit),
+        ))
+    tick(1)
+    res.notes.append(
+        f"Sea level: IPCC AR6 global mean projections (relative to 1995–2014) for "
+        f"{', '.join(scenarios)}, quantiles {', '.join(f'{q:g}' for q in quantiles)}, "
+        f"linear between published years, plus vertical land motion "
+        f"{sec['vertical_land_motion_mm_yr']:g} mm/yr"
+        + (f" and a {sec['surge_return_period']}-year surge of {sec['surge_m']:g} m"
+           if surge else "")
+        + f"; DEM heights taken above {ref.describe()}. Land is reached when it is "
+        "hydrologically connected to the sea at that level (priority-flood, "
+        f"{sec['connectivity']}-connectivity); low-lying cells that are not connected are "
+        "not counted. A building is reached when any part of its footprint is."
+    )
+    res.citations += [
+        "Fox-Kemper, B. et al. (2021). Ocean, Cryosphere and Sea Level Change. In Climate "
+        "Change 2021: The Physical Science Basis (IPCC AR6 WG1), Chapter 9, Table 9.9.",
+        "Barnes, R., Lehman, C., Mulla, D. (2014). Priority-flood: An optimal "
+        "depression-filling and watershed-labeling algorithm for digital elevation models. "
+        "Computers & Geosciences 62, 117–127.",
+        "NOAA Office for Coastal Management (2017). Detailed Method for Mapping Sea Level Rise "
+        "Inundation.",
+    ]
+
+
+def _timeline(bld: gpd.GeoDataFrame, scenarios: list[str], quantiles: list[float]
+              ) -> pd.DataFrame:
+    """Tidy building timeline: one row per building, scenario and quantile reached."""
+    idcol = "building_id" if "building_id" in bld.columns else None
+    frames = []
+    for s in scenarios:
+        for q in quantiles:
+            col = f"first_year_{slug(slr_label(s, q))}"
+            reached = bld[np.isfinite(bld[col].to_numpy())]
+            frames.append(pd.DataFrame({
+                "building": reached[idcol].to_numpy() if idcol else reached.index.to_numpy(),
+                "scenario": s,
+                "quantile": q,
+                "first_year": reached[col].astype(int).to_numpy(),
+            }))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return out.sort_values(["scenario", "quantile", "first_year", "building"],
+                           kind="stable").reset_index(drop=True)
+
+
+# ======================================================================================
+# Shoreline
+# ======================================================================================
+def run_shoreline(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
+    """DSAS statistics over transects of dated shorelines."""
+    raise AnalysisUnavailable("urbanrisk.coast shoreline functions are not available")

@@ -1,0 +1,301 @@
+"""Self-contained HTML reports: one file, maps embedded, no server and no network needed.
+
+The page is built from ``template.html`` (inline CSS and a small inline script that marks
+in ``<body data-images-loaded=...>`` whether every image decoded). Maps are embedded as
+base64 PNG ``data:`` URIs; nothing is loaded from elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import math
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from urbanrisk.profile.core import CityProfile
+
+__all__ = ["render_page", "indicator_table_html", "profile_report_html", "study_report_html",
+           "png_data_uri"]
+
+_THEME_TITLES = {
+    "hazard": "Flood hazard",
+    "heat": "Heat",
+    "green": "Green space and biodiversity",
+    "coast": "Sea-level rise",
+    "shoreline": "Shoreline change",
+}
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def png_data_uri(data: bytes) -> str:
+    """Return a ``data:image/png;base64,...`` URI for PNG bytes.
+
+    Examples
+    --------
+    >>> png_data_uri(b"abc")
+    'data:image/png;base64,YWJj'
+    """
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def render_page(title: str, body: str) -> str:
+    """Fill the report template with a title and an HTML body.
+
+    Examples
+    --------
+    >>> page = render_page("T & Co", "<p>hi</p>")
+    >>> "<title>T &amp; Co</title>" in page and "<p>hi</p>" in page
+    True
+    """
+    from urbanrisk import __version__
+
+    text = resources.files("urbanrisk.report").joinpath("template.html").read_text("utf-8")
+    return Template(text).substitute(title=_esc(title), body=body, version=_esc(__version__))
+
+
+def _fmt(value: float, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    v = float(value)
+    if unit in ("buildings", "patches", "transects"):
+        return f"{v:,.0f}"
+    if unit in ("people", "EUR", "EUR/yr"):
+        return f"{v:,.0f}"
+    if unit == "1":
+        return f"{v:.4g}"
+    if abs(v) >= 100:
+        return f"{v:,.1f}"
+    return f"{v:.3g}" if v != 0 else "0"
+
+
+def indicator_table_html(table: pd.DataFrame, *, table_id: str = "indicators",
+                         show_city: bool = False) -> str:
+    """Render the indicator table as an HTML table grouped by theme.
+
+    Examples
+    --------
+    >>> from urbanrisk.profile.indicators import indicator_row, indicator_table
+    >>> t = indicator_table([indicator_row("A", "eca_ha", 12.5)])
+    >>> '<td class="num">12.5</td>' in indicator_table_html(t)
+    True
+    """
+    from urbanrisk.profile.indicators import REGISTRY
+
+    cols = (["City"] if show_city else []) + ["Indicator", "Scenario", "Year", "Value", "Unit",
+                                              "Source"]
+    head = "".join(f"<th>{c}</th>" for c in cols)
+    rows = []
+    current = None
+    for rec in table.to_dict(orient="records"):
+        theme = rec["theme"]
+        if theme != current:
+            rows.append(f'<tr class="theme-row"><td colspan="{len(cols)}">'
+                        f"{_esc(_THEME_TITLES.get(theme, theme))}</td></tr>")
+            current = theme
+        ind = REGISTRY.get(rec["indicator"])
+        title = ind.title if ind else rec["indicator"]
+        defin = ind.definition if ind else ""
+        year = rec["year"]
+        year_s = "" if year is None or pd.isna(year) else str(int(year))
+        scen = rec["scenario"]
+        scen_s = "" if scen is None or pd.isna(scen) else str(scen)
+        cells = ([f"<td>{_esc(rec['city'])}</td>"] if show_city else []) + [
+            f'<td title="{_esc(defin)}">{_esc(title)}<br><code>{_esc(rec["indicator"])}</code>'
+            "</td>",
+            f"<td>{_esc(scen_s)}</td>",
+            f"<td>{_esc(year_s)}</td>",
+            f'<td class="num">{_esc(_fmt(rec["value"], rec["unit"]))}</td>',
+            f"<td>{_esc(rec['unit'])}</td>",
+            f"<td>{_esc(rec['source'])}</td>",
+        ]
+        rows.append(f'<tr class="indicator-row">{"".join(cells)}</tr>')
+    return (f'<table id="{_esc(table_id)}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _status_table(status: pd.DataFrame) -> str:
+    rows = []
+    for rec in status.to_dict(orient="records"):
+        st = rec["status"]
+        rows.append(
+            f"<tr><td>{_esc(_THEME_TITLES.get(rec['analysis'], rec['analysis']))}</td>"
+            f'<td class="status-{_esc(st)}">{_esc(st)}</td><td>{_esc(rec["reason"])}</td>'
+            f'<td class="num">{rec["seconds"]:.1f}</td></tr>'
+        )
+    return ('<table id="analyses"><thead><tr><th>Analysis</th><th>Status</th><th>Reason</th>'
+            f"<th>Seconds</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _list(items: Iterable[str], cls: str = "") -> str:
+    items = list(items)
+    if not items:
+        return ""
+    c = f' class="{cls}"' if cls else ""
+    return f"<ol{c}>" + "".join(f"<li>{_esc(i)}</li>" for i in items) + "</ol>"
+
+
+def profile_report_html(
+    profile: CityProfile,
+    *,
+    figures: Sequence[tuple[Any, bytes]] = (),
+    manifest: dict[str, Any] | None = None,
+    failed_maps: Sequence[tuple[str, str]] = (),
+) -> str:
+    """Render the HTML report of one city profile.
+
+    Parameters
+    ----------
+    profile : CityProfile
+        A run profile.
+    figures : sequence of (MapSpec, bytes)
+        Maps with their PNG bytes, embedded in order.
+    manifest : dict, optional
+        The run manifest; versions and input hashes are summarised at the end.
+    failed_maps : sequence of (str, str)
+        Maps that could not be drawn, with the reason.
+
+    Returns
+    -------
+    str
+        The complete page.
+    """
+    from urbanrisk import __version__
+    from urbanrisk.profile.indicators import REGISTRY
+
+    city = profile.city
+    table = profile.indicators
+    status = profile.status()
+    manifest = manifest or {}
+    parts = [
+        f"<header><h1>City risk profile: {_esc(city)}</h1>",
+        f'<p class="subtitle">Produced by urbanrisk {_esc(__version__)}'
+        + (f" on {_esc(manifest['created'])}" if manifest.get("created") else "")
+        + ". Every number below is computed from the input layers listed under "
+        "<a href=\"#credits\">Data and credits</a>.</p></header>",
+        '<nav><ul><li><a href="#analyses-h">Analyses run</a></li>'
+        '<li><a href="#maps">Maps</a></li><li><a href="#indicators-h">Indicators</a></li>'
+        '<li><a href="#methods">Methods and references</a></li>'
+        '<li><a href="#definitions">Indicator definitions</a></li>'
+        '<li><a href="#credits">Data and credits</a></li></ul></nav>',
+        '<h2 id="analyses-h">Analyses run</h2>',
+        "<p>Analyses that were skipped or failed have no rows in the indicator table; "
+        "their numbers are not estimated.</p>",
+        _status_table(status),
+        '<h2 id="maps">Maps</h2>',
+    ]
+    if not figures:
+        parts.append("<p>No maps were drawn.</p>")
+    for i, (spec, data) in enumerate(figures, 1):
+        parts.append(
+            f'<figure id="map-{_esc(spec.name)}"><img src="{png_data_uri(data)}" '
+            f'alt="{_esc(spec.caption)}"><figcaption>Map {i}. {_esc(spec.caption)} '
+            f"(files <code>maps/{_esc(spec.name)}.png</code>, <code>.pdf</code>)"
+            "</figcaption></figure>"
+        )
+    if failed_maps:
+        parts.append("<p>Maps not drawn: " + "; ".join(
+            f"{_esc(n)} ({_esc(r)})" for n, r in failed_maps) + "</p>")
+    parts += [
+        '<h2 id="indicators-h">Indicators</h2>',
+        f"<p>{len(table)} values (also in <code>indicators.csv</code> and "
+        "<code>indicators.json</code>). Hover over an indicator for its definition.</p>",
+        indicator_table_html(table),
+        '<h2 id="methods">Methods and references</h2>',
+    ]
+    citations: list[str] = []
+    for res in profile.results.values():
+        if res.status != "done":
+            continue
+        parts.append(f"<h3>{_esc(_THEME_TITLES.get(res.name, res.name))}</h3>")
+        parts += [f'<p class="note">{_esc(n)}</p>' for n in res.notes]
+        citations += [c for c in res.citations if c not in citations]
+    if citations:
+        parts += ["<h3>References</h3>", _list(citations, "refs")]
+    parts.append('<h2 id="definitions">Indicator definitions</h2><dl>')
+    for key in dict.fromkeys(table["indicator"].tolist()):
+        ind = REGISTRY[key]
+        parts.append(f"<dt><b>{_esc(ind.title)}</b> (<code>{_esc(key)}</code>, "
+                     f"{_esc(ind.unit)})</dt><dd>{_esc(ind.definition)} "
+                     f"<i>Source: {_esc(ind.source)}.</i></dd>")
+    parts.append("</dl>")
+    parts.append('<h2 id="credits">Data and credits</h2>')
+    if profile.config.credit:
+        parts.append(f"<p>{_esc(profile.config.credit)}</p>")
+    inputs = manifest.get("inputs", {})
+    if inputs:
+        rows = "".join(
+            f"<tr><td>{_esc(layer)}</td><td>{_esc(Path(f['path']).name)}</td>"
+            f"<td><code>{_esc(f['sha256'][:16])}…</code></td></tr>"
+            for layer, files in inputs.items() for f in files
+        )
+        parts.append('<table id="inputs"><thead><tr><th>Layer</th><th>File</th>'
+                     f"<th>SHA-256</th></tr></thead><tbody>{rows}</tbody></table>")
+    versions = manifest.get("versions", {})
+    if versions:
+        parts.append("<p>Software: " + ", ".join(
+            f"{_esc(k)} {_esc(v)}" for k, v in versions.items()) + ".</p>")
+    parts.append("<footer>Generated by urbanrisk. Colour scales are perceptually uniform "
+                 "(viridis, cividis) and read in grayscale and for colour-blind readers. "
+                 "The full run manifest is in <code>manifest.json</code>.</footer>")
+    return render_page(f"City risk profile: {city}", "\n".join(parts))
+
+
+def study_report_html(
+    name: str,
+    indicators: pd.DataFrame,
+    summary: pd.DataFrame,
+    figure: str | Path | bytes | None = None,
+) -> str:
+    """Render the HTML report of a multi-city study: status per city, the figure, all indicators.
+
+    Parameters
+    ----------
+    name : str
+        Study name.
+    indicators : pandas.DataFrame
+        Concatenated indicator table of every city.
+    summary : pandas.DataFrame
+        One row per city (any columns, e.g. city, status, stage, message, seconds).
+    figure : path or bytes, optional
+        PNG comparison figure, embedded.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from urbanrisk.profile.indicators import empty_indicator_table
+    >>> page = study_report_html("s", empty_indicator_table(), pd.DataFrame({"city": ["a"]}))
+    >>> "<h1>Study: s</h1>" in page
+    True
+    """
+    head = "".join(f"<th>{_esc(c)}</th>" for c in summary.columns)
+    body_rows = "".join(
+        "<tr>" + "".join(f"<td>{_esc('' if pd.isna(v) else v)}</td>" for v in rec) + "</tr>"
+        for rec in summary.itertuples(index=False)
+    )
+    parts = [
+        f"<h1>Study: {_esc(name)}</h1>",
+        f'<p class="subtitle">{_esc(len(summary))} cities; generated '
+        f"{_esc(_dt.date.today().isoformat())}.</p>",
+        "<h2>Cities</h2>",
+        f'<table id="cities"><thead><tr>{head}</tr></thead><tbody>{body_rows}</tbody></table>',
+    ]
+    if figure is not None:
+        data = figure if isinstance(figure, bytes) else Path(figure).read_bytes()
+        parts.append(f'<figure><img src="{png_data_uri(data)}" alt="Key indicators by city">'
+                     "<figcaption>Key indicators, cities side by side.</figcaption></figure>")
+    parts += ["<h2>Indicators</h2>", indicator_table_html(indicators, show_city=True)]
+    return render_page(f"Study: {name}", "\n".join(parts))
