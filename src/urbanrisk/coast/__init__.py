@@ -20,6 +20,13 @@ from urbanrisk.coast.inundation import (
     inundation_probability_monte_carlo,
     multi_year_probability,
 )
+from urbanrisk.coast.retreat import (
+    asset_connection_level,
+    asset_timeline,
+    erosion_setback,
+    erosion_zones,
+    retreat_zones,
+)
 from urbanrisk.coast.scenarios import (
     AR6_BASELINE,
     AR6_BASELINE_YEAR,
@@ -52,6 +59,11 @@ __all__ = [
     "INUNDATION_CLASSES",
     "VerticalReference",
     "annual_exceedance_probability",
+    "asset_connection_level",
+    "asset_timeline",
+    "erosion_setback",
+    "erosion_zones",
+    "retreat_zones",
     "bruun_retreat",
     "cast_transects",
     "closure_depth",
