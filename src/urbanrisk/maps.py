@@ -305,8 +305,13 @@ def raster_map(
     label: str | None = None,
     cmap: str = SEQUENTIAL_CMAP,
     background: gpd.GeoDataFrame | None = None,
+    outline: xr.DataArray | None = None,
+    outline_label: str = "Hot spot",
 ) -> Figure:
     """Map one 2-D raster, with an optional outline layer below it.
+
+    ``outline`` is a 0/1 raster on the same grid whose 1-cells are outlined in black (e.g.
+    heat hot spots), with ``outline_label`` in the legend.
 
     Examples
     --------
@@ -322,6 +327,14 @@ def raster_map(
         _to_crs(background, da.rio.crs).plot(ax=ax, facecolor=_LAND, edgecolor="#999999",
                                               linewidth=0.4, zorder=0)
     plot_raster(ax, da, cmap=cmap, label=label)
+    if outline is not None:
+        mask = np.nan_to_num(np.asarray(outline.transpose("y", "x").values, dtype=float))
+        if mask.any():
+            ax.contour(outline["x"].values, outline["y"].values, mask, levels=[0.5],
+                       colors="black", linewidths=0.9, zorder=5)
+        fig.legend(handles=[Patch(facecolor="none", edgecolor="black",
+                                  label=f"{outline_label} ({int(mask.sum())} cells)")],
+                   loc="outside lower center", fontsize=8, frameon=False)
     finish_map(ax, title=title, credit=credit)
     return fig
 

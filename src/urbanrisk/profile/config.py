@@ -66,6 +66,8 @@ VECTOR_LAYERS: dict[str, str] = {
     "candidates": "candidate sites for new green space (Polygons)",
     "shorelines": "dated historical shorelines (LineStrings with a date column)",
     "baseline": "onshore baseline for shoreline transects (LineString)",
+    "transects": "ready-made shoreline transects (LineStrings, landward → seaward), "
+    "instead of casting them from `baseline`",
 }
 
 #: Raster layers a city may name in ``[layers]``.
@@ -177,7 +179,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                "exposed (EUR); empty: footprint area × JRC maximum "
                                "damage per m²."),
         "ead_rule": Field("choice", "trapezoid", "Integration rule of the expected "
-                          "annual damage.", choices=("trapezoid", "lower", "loglinear")),
+                          "annual damage.", choices=("trapezoid", "lower_step", "log_linear")),
     },
     "heat": {
         "run": Field("bool", None, "Run the heat hot-spot analysis; default: when `lst` "
@@ -236,12 +238,18 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "shoreline": {
         "run": Field("bool", None, "Run the shoreline change statistics; default: when "
-                     "`shorelines` and `baseline` are given."),
+                     "`shorelines` and `baseline` (or `transects`) are given."),
         "date_column": Field("str", "date", "Column of `shorelines` holding the date."),
         "transect_spacing_m": Field("float", 100.0, "Distance between transects (m).",
                                     _positive),
         "transect_length_m": Field("float", 500.0, "Length of each transect (m).",
                                    _positive),
+        "seaward": Field("choice", "right", "Side of the baseline (looking along it) the "
+                         "sea lies on.", choices=("right", "left")),
+        "uncertainty_m": Field("float", 0.0, "Position uncertainty of every shoreline (m; "
+                               "0: unknown, no WLR).", _non_negative),
+        "confidence_level": Field("float", 0.9, "Level of the LRR confidence interval "
+                                  "(DSAS default 0.9).", _probability),
     },
     "output": {
         "maps": Field("bool", True, "Draw the static maps."),
@@ -598,6 +606,8 @@ def _check_analyses(
         sec = sections[analysis]
         if analysis == "green":
             needed = ("landcover",) if sec["habitat_classes"] is not None else ("green",)
+        if analysis == "shoreline" and "transects" in layers:
+            needed = ("shorelines",)
         missing = [n for n in needed if n not in layers]
         explicit = sec["run"]
         if analysis == "coast" and (explicit or (explicit is None and not missing)) \

@@ -275,6 +275,8 @@ class CityProfile:
         needed = ANALYSES[name]
         if name == "green":
             needed = ("landcover",) if sec["habitat_classes"] is not None else ("green",)
+        if name == "shoreline" and "transects" in self.config.layers:
+            needed = ("shorelines",)
         missing = [n for n in needed if n not in self.config.layers]
         return f"layers not given: {', '.join(missing)}"
 

@@ -155,12 +155,12 @@ _INDICATORS: list[Indicator] = [
         "heat_hotspot_area_km2", "heat", "Area of heat hot spots", "km2",
         "Area of land-surface-temperature cells classified as hot spots (above the city's "
         "percentile threshold of the profile).",
-        "urbanrisk.hazard.curves (heat hot-spot classification)",
+        "urbanrisk.hazard.heat (hot-spot classification)",
     ),
     Indicator(
         "people_heat_hotspot", "heat", "People in heat hot spots", "people",
         "Residents of the population grid living in heat hot-spot cells.",
-        _HAZ_EXPOSURE,
+        "urbanrisk.hazard.heat",
     ),
     # --- green ---------------------------------------------------------------------------
     Indicator(

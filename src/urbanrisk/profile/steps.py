@@ -113,7 +113,7 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
 
     # 1. buildings: exact footprint statistics for every return period in one pass
     stats = polygon_exposure(buildings, depth, stats=("max", "mean", "fraction_above"),
-                             threshold=thr, column="flood_depth_m")
+                             threshold=0.0, column="flood_depth_m")
     tick(1)
     for rp in rps:
         col = f"flood_depth_m_max_rp{rp}"
@@ -202,10 +202,93 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
     ]
 
 
+#: Occupancy classes of buildings without a JRC curve of their own use this JRC class.
+JRC_CLASS_FOR = {"residential": "residential", "commercial": "commercial",
+                 "industrial": "industrial", "public": "commercial", "other": "commercial"}
+
+
 def _flood_damage(ctx: Context, res: AnalysisResult, stats: gpd.GeoDataFrame,
                   depth: xr.DataArray, rps: list[int]) -> list[str]:
     """Damage per building and return period, EAD with bounds, per district (hazard API)."""
-    raise AnalysisUnavailable("urbanrisk.hazard.impact is not available in this version")
+    jrc_curve = api("hazard", "jrc_curve")
+    jrc_max_damage_m2 = api("hazard", "jrc_max_damage_m2")
+    asset_damage = api("hazard", "asset_damage")
+    expected_annual_damage = api("hazard", "expected_annual_damage")
+    ead_bounds = api("hazard", "ead_bounds")
+    aggregate = api("hazard", "aggregate")
+    sec = ctx.config.section("hazard")
+    region = sec["curve_region"]
+    city = ctx.city
+    if "occupancy" in stats.columns:
+        classes = sorted({str(c) for c in stats["occupancy"].dropna().unique()})
+        unknown = [c for c in classes if c not in JRC_CLASS_FOR]
+        if unknown:
+            raise AnalysisUnavailable(
+                f"buildings have occupancy classes without a JRC curve: {unknown}; use "
+                f"{sorted(JRC_CLASS_FOR)}"
+            )
+        jrc = {c: JRC_CLASS_FOR[c] for c in classes}
+        class_column: str | None = "occupancy"
+        curves: Any = {c: jrc_curve(region, j) for c, j in jrc.items()}
+    else:
+        jrc, class_column = {"residential": "residential"}, None
+        curves = jrc_curve(region, "residential")
+    kwargs: dict[str, Any] = {}
+    if sec["damage_column"]:
+        kwargs["value"] = sec["damage_column"]
+        value_note = f"the building value in column {sec['damage_column']!r}"
+    else:
+        if not sec["country"]:
+            raise AnalysisUnavailable(
+                "set hazard.country (for JRC maximum damage values) or hazard.damage_column"
+            )
+        unit = {c: jrc_max_damage_m2(sec["country"], j) for c, j in jrc.items()}
+        kwargs["unit_value"] = unit if class_column else unit["residential"]
+        value_note = (f"footprint area × JRC maximum damage per m² for {sec['country']} "
+                      "(structure and content, 2010 EUR)")
+    damaged = asset_damage(
+        stats, curves, intensity="flood_depth_m_mean",
+        fraction_wet=f"flood_depth_m_fraction_above_{thr_label(0.0)}",
+        class_column=class_column, intensity_units="m", **kwargs,
+    )
+    dcols = [f"damage_rp{rp}" for rp in rps]
+    for rp, col in zip(rps, dcols, strict=True):
+        stats[col] = damaged[col].to_numpy()
+        res.rows.append(indicator_row(city, "damage", float(np.nansum(damaged[col])),
+                                      scenario=rp_label(rp)))
+    ead = expected_annual_damage(damaged[dcols], rule=sec["ead_rule"])
+    bounds = ead_bounds(damaged[dcols])
+    stats["ead"] = ead.per_asset.to_numpy() if ead.per_asset is not None else np.nan
+    res.rows += [
+        indicator_row(city, "ead", ead.total),
+        indicator_row(city, "ead_lower", bounds.lower.total),
+        indicator_row(city, "ead_upper", bounds.upper.total),
+    ]
+    if "districts" in ctx.layers:
+        zones = ctx.layers["districts"]
+        zc = "name" if "name" in zones.columns else None
+        agg = aggregate(stats, ["ead", *dcols], zones=zones, zone_column=zc)
+        res.tables["flood_damage_by_district"] = agg
+        ead_by_zone = agg[agg["variable"] == "ead"].set_index("zone")["value"]
+        key = zones[zc] if zc else zones.index.to_series()
+        zout = zones.copy()
+        zout["ead"] = key.map(ead_by_zone).astype(float).fillna(0.0).to_numpy()
+        res.vectors["flood_damage_by_district"] = zout
+    res.notes.append(
+        f"Damage of each building = value × JRC depth-damage fraction ({region}, occupancy "
+        "class; public and other buildings use the commercial curve) at the footprint's "
+        "coverage-weighted mean depth × the wet share of the footprint (Delft-FIAT's "
+        f"area rule). Value: {value_note}. Expected annual damage integrates damage over "
+        f"annual exceedance probability with the {ead.rule} rule and {ead.tail} tail; the "
+        "bounds are the lower and upper step sums over the mapped return periods (upper "
+        "bound with the largest event's damage held beyond the rarest map)."
+    )
+    return dcols
+
+
+def thr_label(t: float) -> str:
+    """Threshold as it appears in hazard column names (``0``, ``0.5``)."""
+    return f"{t:g}"
 
 
 def _maps():
@@ -218,8 +301,45 @@ def _maps():
 # Heat
 # ======================================================================================
 def run_heat(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
-    """Heat hot spots and the people living in them."""
-    raise AnalysisUnavailable("urbanrisk.hazard heat hot-spot functions are not available")
+    """Find heat hot spots and the people living in them."""
+    hot_spots = api("hazard", "hot_spots")
+    heat_exposure = api("hazard", "heat_exposure")
+    pct = ctx.config.section("heat")["hotspot_percentile"]
+    lst: xr.DataArray = ctx.layers["lst"]
+    city = ctx.city
+    hot = hot_spots(lst, percentile=pct)
+    area_km2 = float((hot == 1).sum()) * _cell_area_m2(hot) / 1e6
+    res.rows.append(indicator_row(city, "heat_hotspot_area_km2", area_km2))
+    res.rasters["heat_hot_spots"] = hot.rename("heat_hot_spots")
+    tick(1)
+    people = heat_exposure(ctx.layers["population"], lst, percentile=pct)
+    res.rows.append(indicator_row(city, "people_heat_hotspot",
+                                  float(people["people_in_hot_spots"].sum())))
+    zones = None
+    if "districts" in ctx.layers:
+        zones = ctx.layers["districts"]
+        zc = "name" if "name" in zones.columns else None
+        by_zone = heat_exposure(ctx.layers["population"], lst, percentile=pct, zones=zones,
+                                zone_column=zc)
+        res.tables["heat_people_by_district"] = by_zone
+    threshold = float(hot.attrs.get("threshold", np.nan))
+    units = lst.attrs.get("units", "")
+    res.maps.append(MapSpec(
+        "heat_hot_spots",
+        f"Land surface temperature; hot spots (above the {pct:g}th percentile, "
+        f"{threshold:.1f} {units}) outlined.",
+        lambda: _maps().raster_map(
+            lst, title=f"{city}: land surface temperature and hot spots",
+            label=f"Land surface temperature ({units})", cmap="cividis", credit=ctx.credit,
+            outline=hot, outline_label="Heat hot spot",
+        ),
+    ))
+    tick(1)
+    res.notes.append(
+        f"Heat hot spots are the land-surface-temperature cells above the city's {pct:g}th "
+        f"percentile ({threshold:.2f} {units}); residents in them are counted from the "
+        "population grid shared by exact area (no one created or lost)."
+    )
 
 
 # ======================================================================================
@@ -285,13 +405,12 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
 
     bld = None
     if "buildings" in ctx.layers:
-        polygon_exposure = api("hazard", "polygon_exposure")
-        bconn = polygon_exposure(ctx.layers["buildings"], conn.where(np.isfinite(conn), 1e6),
-                                 stats=("min",), column="connection_level_m")
-        first = first_flood_year(bconn["connection_level_m_min"].to_numpy(), levels_all)
-        bld = bconn.drop(columns=["connection_level_m_min"])
-        bld["sea_connection_level_m"] = bconn["connection_level_m_min"].where(
-            bconn["connection_level_m_min"] < 1e6)
+        asset_connection_level = api("coast", "asset_connection_level")
+        buildings = ctx.layers["buildings"]
+        bconn = asset_connection_level(buildings, conn)
+        first = first_flood_year(bconn.to_numpy(), levels_all)
+        bld = buildings.copy()
+        bld["sea_connection_level_m"] = bconn.to_numpy()
         for s in scenarios:
             for q in quantiles:
                 col = f"first_year_{slug(slr_label(s, q))}"
@@ -400,5 +519,61 @@ def _timeline(bld: gpd.GeoDataFrame, scenarios: list[str], quantiles: list[float
 # Shoreline
 # ======================================================================================
 def run_shoreline(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
-    """DSAS statistics over transects of dated shorelines."""
-    raise AnalysisUnavailable("urbanrisk.coast shoreline functions are not available")
+    """Compute DSAS statistics over transects of dated shorelines."""
+    shoreline_intersections = api("coast", "shoreline_intersections")
+    shoreline_change_statistics = api("coast", "shoreline_change_statistics")
+    sec = ctx.config.section("shoreline")
+    city = ctx.city
+    shorelines = ctx.layers["shorelines"]
+    baseline = ctx.layers.get("baseline")
+    if "transects" in ctx.layers:
+        transects = ctx.layers["transects"].to_crs(shorelines.crs)
+    else:
+        cast_transects = api("coast", "cast_transects")
+        transects = cast_transects(baseline.to_crs(shorelines.crs),
+                                   spacing_m=sec["transect_spacing_m"],
+                                   length_m=sec["transect_length_m"], seaward=sec["seaward"])
+    unc = sec["uncertainty_m"] if sec["uncertainty_m"] > 0 else None
+    inter = shoreline_intersections(transects, shorelines, date_column=sec["date_column"],
+                                    uncertainty_m=unc,
+                                    baseline=None if "transects" in ctx.layers else baseline)
+    tick(1)
+    stats = shoreline_change_statistics(inter, confidence_level=sec["confidence_level"])
+    idcol = "transect_id" if "transect_id" in transects.columns else None
+    stats_t = stats.reset_index() if "transect_id" not in stats.columns else stats
+    tr = transects.merge(stats_t, left_on=idcol, right_on="transect_id", how="left") \
+        if idcol else transects.join(stats)
+    res.vectors["transects"] = tr
+    res.tables["shoreline_statistics"] = stats_t
+    lrr = stats_t["LRR_m_per_yr"].to_numpy(dtype=float)
+    ok = lrr[np.isfinite(lrr)]
+    res.rows.append(indicator_row(city, "shoreline_transects", len(ok)))
+    if len(ok):
+        res.rows += [
+            indicator_row(city, "shoreline_lrr_median_m_yr", float(np.median(ok))),
+            indicator_row(city, "shoreline_lrr_min_m_yr", float(ok.min())),
+            indicator_row(city, "shoreline_eroding_share", 100.0 * float((ok < 0).mean())),
+        ]
+    res.maps.append(MapSpec(
+        "shoreline_change",
+        "Transects coloured by the linear regression rate of shoreline change (negative = "
+        "erosion).",
+        lambda: _maps().choropleth_map(
+            tr.assign(geometry=tr.geometry.buffer(max(sec["transect_spacing_m"] / 6, 2.0))),
+            "LRR_m_per_yr", title=f"{city}: shoreline change rate",
+            legend_label="Linear regression rate (m/yr)", credit=ctx.credit,
+            label_column=None, fmt="{:.2f}",
+        ),
+    ))
+    tick(1)
+    res.notes.append(
+        f"Shoreline positions along {len(transects)} transects from "
+        f"{len(shorelines)} dated shorelines; DSAS statistics (NSM, SCE, EPR, LRR with "
+        f"{sec['confidence_level']:.0%} confidence interval) per transect with at least 3 "
+        "shorelines. Negative rates are erosion."
+    )
+    res.citations.append(
+        "Himmelstoss, E.A., Henderson, R.E., Kratzmann, M.G., Farris, A.S. (2021). Digital "
+        "Shoreline Analysis System (DSAS) version 5.1 user guide. USGS Open-File Report "
+        "2021–1091."
+    )
