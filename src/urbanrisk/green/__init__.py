@@ -9,6 +9,8 @@ space (:mod:`~urbanrisk.green.indicators`), and planning: which candidate sites 
 connectivity (:mod:`~urbanrisk.green.planning`).
 """
 
+from urbanrisk.green.corridors import cost_distance, least_cost_corridor
+from urbanrisk.green.graph import least_cost_graph, patch_graph
 from urbanrisk.green.kernel import DispersalKernel
 from urbanrisk.green.metrics import (
     ConnectivityIndex,
@@ -22,10 +24,18 @@ from urbanrisk.green.metrics import (
     node_importance,
     probability_of_connectivity,
 )
+from urbanrisk.green.patches import merge_patches, patches_from_landcover, patches_from_polygons
 
 __all__ = [
     "ConnectivityIndex",
     "DispersalKernel",
+    "cost_distance",
+    "least_cost_corridor",
+    "least_cost_graph",
+    "merge_patches",
+    "patch_graph",
+    "patches_from_landcover",
+    "patches_from_polygons",
     "component_curve",
     "components_at",
     "corridor_importance",

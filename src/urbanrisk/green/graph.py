@@ -1,0 +1,232 @@
+"""The patch graph: nodes are habitat patches, edges the distances a species must cross.
+
+Two ways to measure the distance between two patches:
+
+- ``"edge"``: Euclidean edge-to-edge distance (0 for touching patches), found for the
+  pairs within ``max_distance_m`` through a spatial index (``STRtree`` ``dwithin``), so
+  the cost grows with the number of links, not with the square of the number of patches.
+- ``"centroid"``: Euclidean distance between patch centroids. Without ``max_distance_m``
+  the graph is complete and, by the triangle inequality, the best path between two
+  patches is always their direct link; the metrics use that and skip the path search.
+
+:func:`least_cost_graph` measures distances over a resistance raster instead
+(cost-distance from each patch; see :mod:`urbanrisk.green.corridors`).
+
+Every graph is a plain :class:`networkx.Graph`: nodes are ``patch_id`` values with the
+patches' columns as attributes (``area_m2``, ``attribute``, centroid ``x``, ``y``), edges
+carry ``distance_m``; ``graph.graph`` records ``crs``, ``distance`` and ``max_distance_m``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+import xarray as xr
+
+from urbanrisk.errors import InputValueError
+from urbanrisk.layers import (
+    check_geometries,
+    require_crs,
+    require_non_empty,
+    require_positive,
+    require_projected,
+)
+
+__all__ = ["patch_graph", "least_cost_graph"]
+
+logger = logging.getLogger(__name__)
+
+
+def _validate_patches(patches: gpd.GeoDataFrame, attribute: str) -> gpd.GeoDataFrame:
+    require_crs(patches, name="patches")
+    require_non_empty(patches, name="patches")
+    patches = require_projected(patches, name="patches")
+    patches = check_geometries(patches, name="patches")
+    for col in ("patch_id", attribute):
+        if col not in patches.columns:
+            raise InputValueError(
+                f"patches has no {col!r} column; build it with "
+                "urbanrisk.green.patches_from_polygons() or patches_from_landcover()."
+            )
+    if patches["patch_id"].duplicated().any():
+        raise InputValueError("patch_id values must be unique.")
+    if (patches.geometry.area <= 0).any():
+        from urbanrisk.errors import InvalidGeometryError
+
+        rows = list(patches.index[(patches.geometry.area <= 0).to_numpy()][:10])
+        raise InvalidGeometryError(f"patches has zero-area geometries (rows {rows}).")
+    return patches
+
+
+def _nodes(graph: nx.Graph, patches: gpd.GeoDataFrame) -> None:
+    cent = patches.geometry.centroid
+    cols = [c for c in patches.columns if c != patches.geometry.name]
+    records = patches[cols].to_dict("records")
+    for rec, x, y in zip(records, cent.x, cent.y, strict=True):
+        pid = rec["patch_id"]
+        pid = pid.item() if hasattr(pid, "item") else pid
+        attrs = {k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
+        attrs.update({"x": float(x), "y": float(y)})
+        graph.add_node(pid, **attrs)
+
+
+def patch_graph(
+    patches: gpd.GeoDataFrame,
+    *,
+    max_distance_m: float | None,
+    distance: str = "edge",
+    attribute: str = "attribute",
+) -> nx.Graph:
+    """Build the graph of patches linked when closer than ``max_distance_m``.
+
+    Parameters
+    ----------
+    patches : geopandas.GeoDataFrame
+        Patches with ``patch_id`` and ``attribute`` (see :func:`patches_from_polygons`).
+    max_distance_m : float or None
+        Only pairs at most this far apart are linked. ``None`` links every pair: fine for
+        a few thousand patches with ``distance="centroid"`` (the metrics then skip the
+        path search), quadratic in memory otherwise.
+    distance : {"edge", "centroid"}
+        Edge-to-edge or centroid-to-centroid Euclidean distance, in metres.
+    attribute : str, default "attribute"
+        The node weight column (checked to exist).
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes ``patch_id`` with the patch columns, edges with ``distance_m``.
+
+    Raises
+    ------
+    InputValueError
+        ``max_distance_m`` <= 0, unknown ``distance`` or missing columns.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from urbanrisk.green import patches_from_polygons
+    >>> parks = patches_from_polygons(gpd.GeoDataFrame(
+    ...     geometry=[box(0, 0, 10, 10), box(40, 0, 50, 10), box(500, 0, 510, 10)], crs=3067))
+    >>> g = patch_graph(parks, max_distance_m=100)
+    >>> sorted(g.edges(data="distance_m"))
+    [(0, 1, 30.0)]
+    """
+    patches = _validate_patches(patches, attribute)
+    if distance not in ("edge", "centroid"):
+        raise InputValueError(f"distance must be 'edge' or 'centroid', got {distance!r}.")
+    thr = None if max_distance_m is None else require_positive(
+        max_distance_m, name="max_distance_m")
+    graph = nx.Graph(crs=patches.crs.to_string(), distance=distance, max_distance_m=thr)
+    _nodes(graph, patches)
+    ids = patches["patch_id"].to_numpy()
+    n = len(ids)
+    if distance == "centroid":
+        geoms = shapely.points(
+            np.column_stack([patches.geometry.centroid.x, patches.geometry.centroid.y]))
+    else:
+        geoms = patches.geometry.values
+    if thr is None:
+        left, right = np.triu_indices(n, k=1)
+    else:
+        tree = shapely.STRtree(geoms)
+        left, right = tree.query(geoms, predicate="dwithin", distance=thr)
+        sel = left < right
+        left, right = left[sel], right[sel]
+    d = shapely.distance(np.asarray(geoms)[left], np.asarray(geoms)[right])
+    if thr is not None:
+        sel = d <= thr
+        left, right, d = left[sel], right[sel], d[sel]
+    graph.add_edges_from(
+        (ids[i].item(), ids[j].item(), {"distance_m": float(dd)})
+        for i, j, dd in zip(left, right, d, strict=True)
+    )
+    logger.info("patch graph: %d patches, %d links", n, graph.number_of_edges())
+    return graph
+
+
+def least_cost_graph(
+    patches: gpd.GeoDataFrame,
+    resistance: xr.DataArray,
+    *,
+    max_cost_m: float | None = None,
+    attribute: str = "attribute",
+) -> nx.Graph:
+    """Build the patch graph with least-cost distances over a resistance raster.
+
+    Method (the cost-distance of Graphab and ArcGIS): cells form a grid graph with links to
+    their 8 neighbours; moving between two cells costs the mean of their resistances times
+    the step length (the cell size, or √2 × cell size diagonally), so a resistance of 1
+    everywhere gives Euclidean metres. For each patch, a multi-source Dijkstra starts at
+    cost 0 from every cell whose centre lies inside the patch (or the cell holding its
+    centroid, for patches smaller than a cell); the link cost to another patch is the
+    least cost to reach any of that patch's cells. The edge attribute ``distance_m`` holds
+    that cost in cost-weighted metres, so a :class:`DispersalKernel` applies to it as to a
+    distance. Paths may cross other patches.
+
+    Parameters
+    ----------
+    patches : geopandas.GeoDataFrame
+        Patches (``patch_id``, ``attribute``); reprojected to the raster's CRS if needed.
+    resistance : xarray.DataArray
+        Resistance per cell (> 0), dims ``(y, x)``, projected CRS with square cells. NaN
+        cells are impassable.
+    max_cost_m : float, optional
+        Only links up to this cost are searched and kept (much faster).
+    attribute : str, default "attribute"
+        Node weight column.
+
+    Raises
+    ------
+    InputValueError
+        Resistance <= 0 anywhere, non-square cells, or a patch lying on NaN cells.
+
+    Examples
+    --------
+    >>> import numpy as np, geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from urbanrisk.layers import raster_from_array
+    >>> from urbanrisk.green import patches_from_polygons
+    >>> r = raster_from_array(np.ones((1, 5)), crs=3067, transform=(10, 0, 0, 0, -10, 10))
+    >>> parks = patches_from_polygons(gpd.GeoDataFrame(
+    ...     geometry=[box(0, 0, 10, 10), box(40, 0, 50, 10)], crs=3067))
+    >>> list(least_cost_graph(parks, r).edges(data="distance_m"))
+    [(0, 1, 40.0)]
+    """
+    from urbanrisk.green.corridors import _cost_surfaces, _patch_cells, _validate_resistance
+
+    patches = _validate_patches(patches, attribute)
+    res, values, cell = _validate_resistance(resistance)
+    from urbanrisk.layers import align_vector_to_raster, require_overlap
+
+    patches = align_vector_to_raster(patches, res, name="patches")
+    require_overlap(patches, res, names=("patches", "resistance"))
+    limit = None if max_cost_m is None else require_positive(max_cost_m, name="max_cost_m")
+    cells = _patch_cells(patches, res, values)
+    ids = patches["patch_id"].to_numpy()
+    graph = nx.Graph(
+        crs=patches.crs.to_string(), distance="least_cost", max_distance_m=limit
+    )
+    _nodes(graph, patches)
+    n = len(ids)
+    # label grid: which patch owns each cell (-1 none); a cell may belong to one patch
+    owner = np.full(values.size, -1, dtype=np.int64)
+    for i, c in enumerate(cells):
+        owner[c] = i
+    for i, dist in enumerate(_cost_surfaces(values, cell, cells, limit=limit)):
+        reached = np.isfinite(dist)
+        others = owner[reached]
+        dd = dist[reached]
+        sel = others > i
+        if not sel.any():
+            continue
+        best = np.full(n, np.inf)
+        np.minimum.at(best, others[sel], dd[sel])
+        for j in np.flatnonzero(np.isfinite(best)):
+            graph.add_edge(ids[i].item(), ids[j].item(), distance_m=float(best[j]))
+    return graph
