@@ -296,3 +296,10 @@ def test_real_helsinki_dem_is_reprojected_and_matches_labelling():
     zz = np.where(np.isfinite(zp), zp, np.inf)
     for level in [0.3, 0.8, 1.5, 2.5]:
         np.testing.assert_array_equal(conn.values <= level, label_flood(zz, sea, level, 8))
+
+
+def test_first_flood_year_level_equal_to_connection_counts():
+    lv = xr.DataArray([0.1, 0.3, 0.2, 0.6], dims="year", coords={"year": [2030, 2050, 2070, 2100]})
+    out = first_flood_year(np.array([0.1, 0.3, 0.2, 0.6, np.nan, np.inf, -5.0]), lv)
+    assert out.values.tolist()[:4] == [2030.0, 2050.0, 2050.0, 2100.0]
+    assert np.isnan(out.values[4:6]).all() and out.values[6] == 2030.0

@@ -590,12 +590,24 @@ def inundation_probability_monte_carlo(
 # --------------------------------------------------------------------------------------
 # Years and probabilities through time
 # --------------------------------------------------------------------------------------
-def _first_year_flat(conn: np.ndarray, series: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """First year with ``running max(series) >= conn`` for a flat array of levels."""
-    cm = np.maximum.accumulate(series.astype("float64"))
-    idx = np.searchsorted(cm, conn.astype("float64"), side="left")
-    yrs = np.append(years.astype("float64"), np.nan)
-    return yrs[idx]
+def _first_years(conn: np.ndarray, series: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """First year with ``running max(series_k) >= conn`` for each row k of ``series``.
+
+    ``conn`` is sorted once; then, per series, the cells between consecutive thresholds of
+    the sorted order share a year (one ``repeat`` and one scatter per series instead of a
+    binary search per cell).
+    """
+    c = conn.astype("float64").ravel()
+    order = np.argsort(c, kind="stable")
+    cs = c[order]
+    yrs = np.append(years.astype("float32"), np.float32(np.nan))
+    out = np.empty((series.shape[0], c.size), dtype="float32")
+    for k in range(series.shape[0]):
+        cm = np.maximum.accumulate(series[k].astype("float64"))
+        bounds = np.searchsorted(cs, cm, side="right")  # cells <= threshold j come first
+        counts = np.diff(np.concatenate(([0], bounds, [c.size])))
+        out[k, order] = np.repeat(yrs, counts)
+    return out
 
 
 def first_flood_year(
@@ -653,10 +665,7 @@ def first_flood_year(
     other = [d for d in levels.dims if d != "year"]
     lv = levels.transpose(*other, "year").values.astype("float64")
     flat = lv.reshape(-1, years.size)
-    c = conn_da.values.ravel()
-    out = np.empty((flat.shape[0], c.size), dtype="float32")
-    for k in range(flat.shape[0]):
-        out[k] = _first_year_flat(c, flat[k], years)
+    out = _first_years(conn_da.values, flat, years)
     out = out.reshape(tuple(levels.sizes[d] for d in other) + conn_da.shape)
     coords = {d: levels[d] for d in other if d in levels.coords}
     coords.update({d: conn_da[d] for d in conn_da.dims if d in conn_da.coords})
