@@ -69,6 +69,12 @@ def edge_sea(z, level, structure):
     return np.isin(lab, ids)
 
 
+def _structure(connectivity):
+    if connectivity == 8:
+        return np.ones((3, 3), bool)
+    return ndimage.generate_binary_structure(2, 1)
+
+
 def make_dem(z):
     n = z.shape[0]
     ref = VerticalReference(dem_datum="synthetic", water_surface=0.0)
@@ -82,7 +88,7 @@ def part1(n: int, n_series: int, connectivity: int) -> None:
     slr = ar6_global_mean_sea_level(scenarios=SCENARIOS, years=range(2020, 2151))
     lv = water_levels(slr, reference=ref)
     n_levels = lv.size
-    structure = np.ones((3, 3), bool) if connectivity == 8 else ndimage.generate_binary_structure(2, 1)
+    structure = _structure(connectivity)
 
     connection_level(make_dem(z[:50, :50])[0], sea_level_m=0.0)  # compile numba outside timing
     t0 = time.perf_counter()
@@ -122,7 +128,7 @@ def part1(n: int, n_series: int, connectivity: int) -> None:
 def part2(n: int, n_levels: int, connectivity: int) -> None:
     z = synthetic_coast(n, seed=1)
     dem, _ = make_dem(z)
-    structure = np.ones((3, 3), bool) if connectivity == 8 else ndimage.generate_binary_structure(2, 1)
+    structure = _structure(connectivity)
     levels = np.linspace(0.1, 2.0, n_levels)
     t0 = time.perf_counter()
     conn = connection_level(dem, sea_level_m=0.0, connectivity=connectivity)
