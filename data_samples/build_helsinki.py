@@ -186,23 +186,38 @@ def tag(gdf: gpd.GeoDataFrame, key: str) -> pd.Series:
     return own.where(own.notna(), extra)
 
 
-def study_area(osm: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float]:
-    """Axis-aligned EPSG:3067 rectangle inside the extract's lon/lat box, snapped to 100 m."""
-    lon0, lat0, lon1, lat1 = np.array(
-        [g.total_bounds for g in osm.values()]
-    ).T.tolist()
+def extract_area(osm: dict[str, gpd.GeoDataFrame]) -> shapely.Polygon:
+    """The extract's lon/lat box in EPSG:3067 (a slightly rotated quadrilateral), 5 m inside."""
+    lon0, lat0, lon1, lat1 = np.array([g.total_bounds for g in osm.values()]).T.tolist()
     lon0, lat0, lon1, lat1 = min(lon0), min(lat0), max(lon1), max(lat1)
     tr = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
     t = np.linspace(0, 1, 50)
-    left = tr.transform(np.full_like(t, lon0), lat0 + t * (lat1 - lat0))
-    right = tr.transform(np.full_like(t, lon1), lat0 + t * (lat1 - lat0))
-    bottom = tr.transform(lon0 + t * (lon1 - lon0), np.full_like(t, lat0))
-    top = tr.transform(lon0 + t * (lon1 - lon0), np.full_like(t, lat1))
-    xmin, xmax = max(left[0]), min(right[0])
-    ymin, ymax = max(bottom[1]), min(top[1])
+    lon = np.concatenate([lon0 + t * (lon1 - lon0), np.full_like(t, lon1),
+                          lon1 - t * (lon1 - lon0), np.full_like(t, lon0)])
+    lat = np.concatenate([np.full_like(t, lat0), lat0 + t * (lat1 - lat0),
+                          np.full_like(t, lat1), lat1 - t * (lat1 - lat0)])
+    x, y = tr.transform(lon, lat)
+    return shapely.Polygon(np.column_stack([x, y])).buffer(-5.0)
+
+
+def study_area(extract: shapely.Polygon) -> tuple[float, float, float, float]:
+    """Largest axis-aligned rectangle with 100 m-aligned edges inside the extract.
+
+    Aligned to 100 m so the 10 m rasters and the 100 m population grid share their edges.
+    """
     s = POP_CELL_M
-    return (np.ceil(xmin / s) * s, np.ceil(ymin / s) * s,
-            np.floor(xmax / s) * s, np.floor(ymax / s) * s)
+    xmin, ymin, xmax, ymax = extract.bounds
+    xs = np.arange(np.ceil(xmin / s) * s, xmax + 1, s)
+    ys = np.arange(np.ceil(ymin / s) * s, ymax + 1, s)
+    best, best_area = None, 0.0
+    for i, x0 in enumerate(xs):
+        for x1 in xs[i + 1:]:
+            for j, y0 in enumerate(ys):
+                for y1 in ys[j + 1:]:
+                    a = (x1 - x0) * (y1 - y0)
+                    if a > best_area and extract.contains(box(x0, y0, x1, y1)):
+                        best, best_area = (x0, y0, x1, y1), a
+    return tuple(float(v) for v in best)
 
 
 def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
@@ -307,8 +322,10 @@ def occupancy_of(buildings: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame) -> pd.S
     return occ.astype(str)
 
 
-def build_vectors(osm: dict[str, gpd.GeoDataFrame], area: shapely.Polygon
-                  ) -> dict[str, gpd.GeoDataFrame]:
+def build_vectors(osm: dict[str, gpd.GeoDataFrame], area: shapely.Polygon,
+                  extract: shapely.Polygon) -> tuple[dict[str, gpd.GeoDataFrame],
+                                                     dict[str, shapely.Geometry]]:
+    """The vector layers clipped to ``area``; sea, coastline and lakes over ``extract``."""
     mp = osm["multipolygons"].to_crs(CRS)
     ln = osm["lines"].to_crs(CRS)
     pt = osm["points"].to_crs(CRS)
@@ -361,11 +378,14 @@ def build_vectors(osm: dict[str, gpd.GeoDataFrame], area: shapely.Polygon
                       "geometry"]]
 
     # coastline and sea
-    coast = ln[ln["natural"] == "coastline"].copy()
-    coast = clip_lines(coast, area).sort_values("osm_id").reset_index(drop=True)
+    # (built over the whole extract, so that the DEM also knows the shore just outside
+    # the study area, e.g. the South Harbour east of Kauppatori)
+    coast_all = ln[ln["natural"] == "coastline"].copy()
+    sea_extract = build_sea(clip_lines(coast_all, extract), extract)
+    coast = clip_lines(coast_all, area).sort_values("osm_id").reset_index(drop=True)
     coast["osm_id"] = coast["osm_id"].astype("int64")
     out["coastline"] = coast[["osm_id", "geometry"]]
-    sea = build_sea(coast, area)
+    sea = polygonal(sea_extract.intersection(area))
     out["sea"] = gpd.GeoDataFrame(
         {"name": ["sea (Baltic Sea, Gulf of Finland)"], "area_m2": [round(sea.area, 1)]},
         geometry=[sea], crs=CRS)
@@ -408,7 +428,16 @@ def build_vectors(osm: dict[str, gpd.GeoDataFrame], area: shapely.Polygon
                 gdf[col] = gdf[col].astype("string")
         out[name] = gdf.set_crs(CRS, allow_override=True)
         log.info("%s: %d features", name, len(gdf))
-    return out
+    # context for the synthetic DEM: shores and lakes over the whole extract
+    lakes = mp[is_water & mp["building"].isna()].geometry
+    lakes = shapely.make_valid(lakes.values)
+    lakes = [polygonal(g) for g in shapely.intersection(lakes, extract)]
+    context = {
+        "sea": sea_extract,
+        "coastline": shapely.union_all(list(clip_lines(coast_all, extract).geometry)),
+        "lakes": shapely.union_all([g for g in lakes if g.area >= 5000]),
+    }
+    return out, context
 
 
 # --------------------------------------------------------------------------------------
@@ -446,69 +475,68 @@ def build_landcover(v, shape, transform) -> np.ndarray:
     return lc
 
 
-def build_dem(v, shape, transform, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Synthetic DEM (m): sea below 0, land rising with distance from the sea, noise, pockets.
+def cell_centres(shape, transform) -> tuple[np.ndarray, np.ndarray]:
+    ny, nx = shape
+    rows, cols = np.mgrid[0:ny, 0:nx]
+    return (transform.c + (cols + 0.5) * transform.a,
+            transform.f + (rows + 0.5) * transform.e)
+
+
+def ramp(d_m: np.ndarray, *, floor_m: float) -> np.ndarray:
+    """Ground height rising from ``floor_m`` at a shore to about floor + 18 m 1 km inland."""
+    return floor_m + 18.0 * (1 - np.exp(-((d_m / 450.0) ** 1.4)))
+
+
+# Closed pockets (x, y, radius m, rim m): low ground behind higher ground.
+#  A - Kaisaniemi park, ~150 m from the bay, behind a +1.9 m rim: dry (closed) at surge
+#      levels up to 1.7 m, overtopped by the 2.2 m level;
+#  B - Kluuvi, on the filled-in former Kluuvinlahti bay, far inland;
+#  C - Esplanadi park, inland.
+POCKETS = [(386000.0, 6672690.0, 70.0, 1.9), (386080.0, 6672150.0, 80.0, None),
+           (385960.0, 6671840.0, 60.0, None)]
+POCKET_FLOOR_M = 0.5
+
+
+def build_dem(v, context, shape, transform, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Synthetic DEM (m): sea below 0, land rising with distance from the shore, pockets.
 
     Returns the DEM, the sea mask and the mask of the carved pockets.
     """
     sea = burn(v["sea"].geometry, shape, transform)
     water = v["water"]
-    lakes = burn(water[water.geometry.area >= 5000].geometry, shape, transform)
-    ponds = burn(water[water.geometry.area < 5000].geometry, shape, transform)
+    lakes = burn([context["lakes"]], shape, transform)
+    ponds = burn(water.geometry, shape, transform) & ~lakes
+    x, y = cell_centres(shape, transform)
+    pts = shapely.points(x, y)
     d_sea = ndimage.distance_transform_edt(~sea) * CELL_M
-    d_lake = ndimage.distance_transform_edt(~lakes) * CELL_M if lakes.any() else np.inf
-    # Land rises from ~0.4 m at the shore towards ~25 m a kilometre inland (Helsinki's
-    # centre is 0-40 m above sea level); large lakes pull the terrain down to ~0.6 m.
-    ramp_sea = 0.4 + 25.0 * (1 - np.exp(-((d_sea / 500.0) ** 1.5)))
-    ramp_lake = 0.6 + 25.0 * (1 - np.exp(-((d_lake / 450.0) ** 1.5)))
-    base = np.minimum(ramp_sea, ramp_lake)
-    near = np.minimum(d_sea, d_lake)
-    taper = np.clip((near - 40.0) / 200.0, 0, 1)  # keep the shore smooth and low
-    hills = 4.0 * smooth_noise(rng, shape, 12) + 1.0 * smooth_noise(rng, shape, 3)
-    dem = base + taper * hills
-    dem = np.maximum(dem, 0.3)  # no land below +0.3 m except carved pockets
-    # Closed pockets behind higher ground (filled former bays; Kluuvi was the
-    # Kluuvinlahti bay until the 19th century): bowls down to 0.5 m with 3 m rims.
-    ny, nx = shape
-    rows, cols = np.mgrid[0:ny, 0:nx]
-    x = transform.c + (cols + 0.5) * transform.a
-    y = transform.f + (rows + 0.5) * transform.e
+    # coastlines of the extract outside the grid (the South Harbour quay east of
+    # Kauppatori): the ground near them stays above +2.5 m, so no low land at the grid
+    # edge would be flooded from a sea the grid does not hold.
+    d_coast = shapely.distance(pts, context["coastline"])
+    d_lake = shapely.distance(pts, context["lakes"]) if not context["lakes"].is_empty \
+        else np.full(shape, np.inf)
+    base = np.minimum.reduce([ramp(d_sea, floor_m=0.4), ramp(d_coast, floor_m=2.5),
+                              ramp(d_lake, floor_m=0.6)])
+    near = np.minimum.reduce([d_sea, d_coast, d_lake])
+    taper = np.clip((near - 40.0) / 250.0, 0, 1)  # keep the shores smooth and low
+    hills = 3.0 * smooth_noise(rng, shape, 12) + 0.7 * smooth_noise(rng, shape, 3)
+    dem = np.maximum(base + taper * hills, 0.3)  # no land below +0.3 m except pockets
+    wobble = smooth_noise(rng, shape, 3).clip(-2, 2) / 2  # irregular pocket outlines
     pockets = np.zeros(shape, bool)
-    for px, py, radius in pocket_centres(v, dem, sea, transform, rng):
+    for px, py, radius, rim in POCKETS:
         r = np.hypot(x - px, y - py)
-        bowl = 0.5 + 2.5 * (r / radius) ** 2
+        bowl = POCKET_FLOOR_M + 2.5 * (r / radius) ** 2 * (1 + 0.3 * wobble)
         inside = r < radius
-        dem = np.where(inside, np.minimum(dem, bowl), dem)
+        if rim is not None:  # a continuous ridge of at least `rim` m around the pocket
+            ring = (r >= radius) & (r < radius + 25)
+            dem = np.where(ring, np.maximum(dem, rim), dem)
+        dem = np.where(inside, np.minimum(dem, np.maximum(bowl, POCKET_FLOOR_M)), dem)
         pockets |= inside & (dem < 1.5)
     dem = np.where(lakes, 0.2, dem)  # lake surface (Töölönlahti is at about sea level)
-    dem = np.where(ponds, dem - 0.8, dem)
+    dem = np.where(ponds, np.maximum(dem - 0.8, 0.1), dem)
     seabed = -2.0 - 8.0 * (1 - np.exp(-ndimage.distance_transform_edt(sea) * CELL_M / 60))
-    dem = np.where(sea, seabed + 0.3 * smooth_noise(rng, shape, 2), dem)
-    dem = np.where(sea, np.minimum(dem, -0.5), dem)
+    dem = np.where(sea, np.minimum(seabed + 0.3 * smooth_noise(rng, shape, 2), -0.5), dem)
     return dem.astype("float32"), sea, pockets
-
-
-def pocket_centres(v, dem, sea, transform, rng):
-    """Two pockets on built land at least 250 m from the sea with ground above 3 m."""
-    b = v["buildings"]
-    cand = b[b["area_m2"] > 300].geometry.representative_point()
-    out = []
-    for p in cand.sample(frac=1.0, random_state=int(rng.integers(0, 2**31))):
-        col = int((p.x - transform.c) / transform.a)
-        row = int((p.y - transform.f) / transform.e)
-        r0, r1, c0, c1 = row - 12, row + 13, col - 12, col + 13
-        if r0 < 0 or c0 < 0 or r1 > dem.shape[0] or c1 > dem.shape[1]:
-            continue
-        if sea[max(0, row - 25):row + 26, max(0, col - 25):col + 26].any():
-            continue
-        if dem[r0:r1, c0:c1].min() < 4.0:
-            continue
-        if any(np.hypot(p.x - q[0], p.y - q[1]) < 400 for q in out):
-            continue
-        out.append((p.x, p.y, 80.0))
-        if len(out) == 2:
-            break
-    return out
 
 
 def build_flood(dem, sea, water_mask):
@@ -584,11 +612,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pbf = args.pbf or fetch_pbf(Path(tmp))
         osm = read_osm(pbf)
-    bounds = study_area(osm)
+    extract = extract_area(osm)
+    bounds = study_area(extract)
     area = box(*bounds)
     log.info("study area %s (%.0f x %.0f m)", bounds, bounds[2] - bounds[0],
              bounds[3] - bounds[1])
-    v = build_vectors(osm, area)
+    v, context = build_vectors(osm, area, extract)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     for name, gdf in v.items():
@@ -598,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     shape = (int(round((ymax - ymin) / CELL_M)), int(round((xmax - xmin) / CELL_M)))
     transform = Affine(CELL_M, 0, xmin, 0, -CELL_M, ymax)
     lc = build_landcover(v, shape, transform)
-    dem, sea, pockets = build_dem(v, shape, transform, rng)
+    dem, sea, pockets = build_dem(v, context, shape, transform, rng)
     water_mask = lc == 5
     flood = build_flood(dem, sea, water_mask)
     pop, pop_t, pop_total = build_population(v, bounds)
