@@ -27,7 +27,6 @@ from urbanrisk.layers import (
     check_geometries,
     require_crs,
     require_dims,
-    require_non_empty,
     require_overlap,
     require_units,
 )
@@ -36,6 +35,12 @@ logger = logging.getLogger(__name__)
 
 #: Short prefixes for the column names of well-known extra dimensions.
 DIM_PREFIX = {"return_period": "rp", "year": "y", "quantile": "q", "scenario": ""}
+
+
+_TYPE_NAMES = {
+    0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+    5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection",
+}
 
 
 @dataclass(frozen=True)
@@ -104,17 +109,23 @@ def check_hazard(
             )
     if not np.issubdtype(hazard.dtype, np.number) and hazard.dtype != bool:
         raise InputValueError(f"{name} holds {hazard.dtype} values; a numeric raster is needed.")
-    require_non_empty(hazard, name=name)
-    if not np.issubdtype(hazard.dtype, np.floating):
-        pass
-    else:
-        vals = np.asarray(hazard.values)
-        if not np.isfinite(vals).any():
-            raise EmptyLayerError(
-                f"{name} holds nodata (NaN) in every cell. Check the file's nodata value and "
-                "that you selected the right band."
-            )
+    if hazard.size == 0:
+        raise EmptyLayerError(f"{name} has no cells (shape {hazard.shape}).")
+    if np.issubdtype(hazard.dtype, np.floating) and not _any_finite(hazard):
+        raise EmptyLayerError(
+            f"{name} holds nodata (NaN) in every cell. Check the file's nodata value and "
+            "that you selected the right band."
+        )
     return u, extra
+
+
+def _any_finite(da: xr.DataArray, block: int = 1 << 20) -> bool:
+    """Whether any value is finite, scanning in blocks and stopping at the first one."""
+    flat = np.asarray(da.values).reshape(-1)
+    for start in range(0, flat.size, block):
+        if np.isfinite(flat[start : start + block]).any():
+            return True
+    return False
 
 
 def stacked_values(
@@ -167,7 +178,8 @@ def prepare_vector(
         raise EmptyLayerError(f"{name} has no features. Check the file, layer and filters.")
     require_crs(gdf, name=name)
     gdf = check_geometries(gdf, name=name, make_valid=make_valid)
-    types = set(gdf.geom_type.unique())
+    ids = np.unique(shapely.get_type_id(np.asarray(gdf.geometry.values)))
+    types = {_TYPE_NAMES.get(int(i), "unknown") for i in ids}
     bad = types - set(geom_types)
     if bad:
         raise InvalidGeometryError(

@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 import xarray as xr
 
 from urbanrisk.errors import InputValueError
@@ -118,7 +119,8 @@ def sample_points(
     pts = _grid.prepare_vector(points, hazard, name="points", geom_types=("Point",))
     grid = grid_of(hazard)
     arr, labels = stacked_values(hazard, extra, nodata_as=nodata_as)
-    u, v = grid.to_index(pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy())
+    xy = shapely.get_coordinates(np.asarray(pts.geometry.values))
+    u, v = grid.to_index(xy[:, 0], xy[:, 1])
     vals = _sample(arr, u, v, grid, method)
     out = points.copy()
     names = column_names(_base_name(hazard, units, column), labels)
@@ -134,9 +136,11 @@ def _sample(arr: np.ndarray, u: np.ndarray, v: np.ndarray, grid: _grid.Grid, met
     inside = (u >= 0) & (u < grid.nx) & (v >= 0) & (v < grid.ny)
     out = np.full((k, u.size), np.nan, dtype=np.float64)
     if method == "nearest":
-        col = np.floor(u[inside]).astype(np.intp)
-        row = np.floor(v[inside]).astype(np.intp)
-        out[:, inside] = arr[:, row, col]
+        col = u[inside].astype(np.intp)  # u >= 0 here, so truncation is floor
+        row = v[inside].astype(np.intp)
+        flat = row * grid.nx + col
+        for b in range(k):
+            out[b, inside] = arr[b].reshape(-1).take(flat)
         return out
     cu = u[inside] - 0.5
     cv = v[inside] - 0.5
