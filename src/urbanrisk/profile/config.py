@@ -205,6 +205,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                        "0.05).", _probability),
         "max_distance_m": Field("float", 2000.0, "Links longer than this are not built "
                                 "(m).", _positive),
+        "landscape_area_m2": Field("float", 0.0, "Landscape area A_L of PC (m²); 0: the "
+                                   "area of the districts, else the patches' bounding box.",
+                                   _non_negative),
         "access_distance_m": Field("float", 300.0, "Walking distance to green space for "
                                    "the access indicator (m).", _positive),
         "access_min_area_m2": Field("float", 5000.0, "Minimum size of a green area that "

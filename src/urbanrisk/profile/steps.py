@@ -345,9 +345,134 @@ def run_heat(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> N
 # ======================================================================================
 # Green
 # ======================================================================================
+#: OSM highway classes treated as barriers between green patches (CBI indicator 2).
+MAJOR_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+               "secondary", "secondary_link")
+
+
+def _landscape_area_m2(ctx: Context, patches: gpd.GeoDataFrame) -> tuple[float, str]:
+    sec = ctx.config.section("green")
+    if sec["landscape_area_m2"]:
+        return float(sec["landscape_area_m2"]), "given in the configuration"
+    if "districts" in ctx.layers:
+        d = ctx.layers["districts"].to_crs(patches.crs)
+        return float(d.union_all().area), "area of the districts"
+    x0, y0, x1, y1 = patches.total_bounds
+    return float((x1 - x0) * (y1 - y0)), "bounding box of the habitat patches"
+
+
+def _barriers(ctx: Context) -> gpd.GeoDataFrame | None:
+    parts = []
+    if "roads" in ctx.layers and "highway" in ctx.layers["roads"].columns:
+        roads = ctx.layers["roads"]
+        parts.append(roads[roads["highway"].isin(MAJOR_ROADS)][["geometry"]])
+    if "railways" in ctx.layers:
+        parts.append(ctx.layers["railways"][["geometry"]])
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return None
+    crs = parts[0].crs
+    return gpd.GeoDataFrame(pd.concat([p.to_crs(crs) for p in parts], ignore_index=True),
+                            crs=crs)
+
+
 def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
-    """Patches, PC/ECA, dPC, CBI 1-2, green access, candidate sites."""
-    raise AnalysisUnavailable("urbanrisk.green patch functions are not available")
+    """Compute patches, PC/ECA, dPC, CBI 1-2, green access and candidate sites."""
+    DispersalKernel = api("green", "DispersalKernel")  # noqa: N806
+    patch_graph = api("green", "patch_graph")
+    probability_of_connectivity = api("green", "probability_of_connectivity")
+    node_importance = api("green", "node_importance")
+    sec = ctx.config.section("green")
+    city = ctx.city
+    if sec["habitat_classes"] is not None:
+        patches_from_landcover = api("green", "patches_from_landcover")
+        patches = patches_from_landcover(ctx.layers["landcover"],
+                                         habitat_classes=sec["habitat_classes"],
+                                         min_area_m2=sec["min_area_m2"])
+        habitat_note = f"land-cover classes {sec['habitat_classes']}"
+    else:
+        patches_from_polygons = api("green", "patches_from_polygons")
+        patches = patches_from_polygons(ctx.layers["green"], min_area_m2=sec["min_area_m2"],
+                                        make_valid=True)
+        habitat_note = "the green-area polygons (touching parts dissolved)"
+    res.rows += [
+        indicator_row(city, "habitat_patches", len(patches)),
+        indicator_row(city, "habitat_area_ha", float(patches["area_m2"].sum()) / 1e4),
+    ]
+    tick(1)
+    kernel = DispersalKernel(sec["dispersal_distance_m"], sec["dispersal_probability"])
+    graph = patch_graph(patches, max_distance_m=sec["max_distance_m"], distance="edge")
+    area_l, area_note = _landscape_area_m2(ctx, patches)
+    pc = probability_of_connectivity(graph, kernel=kernel, landscape_area_m2=area_l)
+    total_attr = float(patches["attribute"].sum())
+    res.rows += [
+        indicator_row(city, "pc", pc.value),
+        indicator_row(city, "eca_ha", pc.eca_m2 / 1e4),
+        indicator_row(city, "eca_share", 100.0 * pc.eca_m2 / total_attr),
+    ]
+    tick(1)
+    imp = node_importance(graph, kernel=kernel)
+    out = patches.merge(imp, left_on="patch_id", right_index=True, how="left")
+    res.vectors["green_patches"] = out
+    tick(1)
+    missing: list[str] = []
+    for label, part in (("CBI indicators 1-2", _cbi), ("green access", _green_access),
+                        ("candidate sites", _candidates)):
+        try:
+            part(ctx, res, patches, graph, kernel)
+        except AnalysisUnavailable as exc:
+            missing.append(label)
+            res.notes.append(f"{label.capitalize()} not computed: {exc}.")
+        tick(1)
+    if missing:
+        res.reason = "without " + ", ".join(missing) + " (not available)"
+    cands = res.vectors.get("green_candidates")
+    res.maps.append(MapSpec(
+        "green_patches_dpc",
+        "Habitat patches coloured by their importance for connectivity (dPC, % of PC lost "
+        "if the patch were removed)" + ("; candidate sites hatched, the best ranked." if
+                                        cands is not None else "."),
+        lambda: _maps().patches_map(
+            out, column="dPC", title=f"{city}: importance of green patches (dPC)",
+            legend_label="dPC (% of PC lost without the patch)", credit=ctx.credit,
+            candidates=cands,
+            candidate_rank_column="rank" if cands is not None else None,
+            background=ctx.layers.get("districts"),
+        ),
+    ))
+    tick(1)
+    res.notes.insert(0, (
+        f"Habitat patches from {habitat_note}, patches under {sec['min_area_m2']:g} m² "
+        f"dropped. Patch graph with edge-to-edge Euclidean distances up to "
+        f"{sec['max_distance_m']:g} m; dispersal kernel p = "
+        f"{sec['dispersal_probability']:g} at {sec['dispersal_distance_m']:g} m "
+        f"(negative exponential). PC uses the landscape area A_L = {area_l / 1e4:,.1f} ha "
+        f"({area_note}); dPC and its intra, flux and connector fractions are exact."
+    ))
+    res.citations += [
+        "Saura, S., Pascual-Hortal, L. (2007). A new habitat availability index to integrate "
+        "connectivity in landscape conservation planning. Landscape and Urban Planning 83, "
+        "91–103.",
+        "Saura, S., Estreguil, C., Mouton, C., Rodríguez-Freire, M. (2011). Network analysis "
+        "to assess landscape connectivity trends: application to European forests "
+        "(1990–2000). Ecological Indicators 11, 407–416.",
+        "Chan, L. et al. (2014). User's Manual on the Singapore Index on Cities' "
+        "Biodiversity. National Parks Board, Singapore.",
+    ]
+
+
+def _cbi(ctx, res, patches, graph, kernel) -> None:
+    raise AnalysisUnavailable("urbanrisk.green CBI indicator functions are not available")
+
+
+def _green_access(ctx, res, patches, graph, kernel) -> None:
+    raise AnalysisUnavailable("urbanrisk.green access functions are not available")
+
+
+def _candidates(ctx, res, patches, graph, kernel) -> None:
+    if "candidates" not in ctx.layers:
+        raise AnalysisUnavailable("no candidates layer given")
+    raise AnalysisUnavailable("urbanrisk.green.planning is not available")
 
 
 # ======================================================================================
