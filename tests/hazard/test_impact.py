@@ -181,6 +181,11 @@ def test_bad_ead_options():
         expected_annual_damage([1.0, 2.0, 3.0], RP)
     with pytest.raises(InputValueError):
         ead_bounds(D, RP, max_damage=10)
+    df = pd.DataFrame({"damage_rp10": [1.0, 2.0], "damage_rp100": [3.0, 4.0], "v": [9.0, 9.0]})
+    with pytest.raises(InputValueError, match="one value per asset"):
+        ead_bounds(df, max_damage=10.0)
+    b = ead_bounds(df, max_damage="v")
+    assert b.upper.per_asset.tolist() == pytest.approx([3 * 0.09 + 9 * 0.01, 4 * 0.09 + 0.09])
 
 
 # --------------------------------------------------------------------------------------

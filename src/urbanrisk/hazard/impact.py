@@ -551,7 +551,7 @@ def ead_bounds(
     damage: pd.DataFrame | Mapping[float, float] | Sequence[float] | np.ndarray,
     return_periods: Sequence[float] | None = None,
     *,
-    max_damage: float | Sequence[float] | pd.Series | None = None,
+    max_damage: float | str | Sequence[float] | pd.Series | None = None,
     zero_damage_return_period: float | None = None,
     column: str = "damage",
 ) -> EADBounds:
@@ -568,8 +568,10 @@ def ead_bounds(
     ----------
     damage, return_periods, zero_damage_return_period, column
         As in :func:`expected_annual_damage`.
-    max_damage : float or sequence, optional
-        Largest possible damage (total or per asset) for the rare tail of the upper bound.
+    max_damage : float, str or sequence, optional
+        Largest possible damage for the rare tail of the upper bound: a number for a single
+        damage series; for a frame of assets, a column name or one value per asset (e.g.
+        each asset's value).
 
     Returns
     -------
@@ -601,7 +603,23 @@ def ead_bounds(
         upper += dd[:, -1] * p[-1]
         tail = "flat"
     else:
-        m = np.broadcast_to(np.asarray(max_damage, dtype=float), (dd.shape[0],))
+        if isinstance(max_damage, str):
+            if not isinstance(damage, pd.DataFrame) or max_damage not in damage.columns:
+                raise InputValueError(f"max_damage column {max_damage!r} is not in the frame.")
+            m = pd.to_numeric(damage[max_damage], errors="coerce").to_numpy(dtype=float)
+        elif np.ndim(max_damage) == 0:
+            if dd.shape[0] > 1:
+                raise InputValueError(
+                    "A single max_damage applies to a single damage series; for a frame of "
+                    "assets give one value per asset (a column name or a sequence)."
+                )
+            m = np.full(1, float(max_damage))
+        else:
+            m = np.asarray(max_damage, dtype=float).reshape(-1)
+            if m.size != dd.shape[0]:
+                raise InputValueError(
+                    f"max_damage has {m.size} values for {dd.shape[0]} assets."
+                )
         if (m < dd[:, -1]).any():
             raise InputValueError("max_damage must be at least the largest mapped damage.")
         upper += m * p[-1]
