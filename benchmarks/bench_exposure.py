@@ -115,8 +115,14 @@ def main() -> None:
 
     t_ours, ours = timed(polygon_exposure, b, hz, stats=("mean", "max"))
     t_ours1, _ = timed(polygon_exposure, b, one, stats=("mean", "max"))
-    print(f"urbanrisk polygon_exposure, 4 return periods, mean+max : {t_ours:8.3f} s")
-    print(f"urbanrisk polygon_exposure, 1 return period,  mean+max : {t_ours1:8.3f} s")
+    best4 = min([t_ours] + [timed(polygon_exposure, b, hz, stats=("mean", "max"))[0]
+                            for _ in range(2)])
+    best1 = min([t_ours1] + [timed(polygon_exposure, b, one, stats=("mean", "max"))[0]
+                             for _ in range(2)])
+    print(f"urbanrisk polygon_exposure, 4 return periods, mean+max : {t_ours:8.3f} s "
+          f"(first call; best of 3: {best4:.3f} s)")
+    print(f"urbanrisk polygon_exposure, 1 return period,  mean+max : {t_ours1:8.3f} s "
+          f"(first call; best of 3: {best1:.3f} s)")
 
     results = {}
     try:
@@ -170,7 +176,8 @@ def main() -> None:
     except ImportError:
         print("rasterstats not installed: skipped")
 
-    print("\nratios (baseline time / our time for ALL 4 return periods; > 1 = we are faster)")
+    print("\nratios (baseline time, one run / our FIRST-call time for ALL 4 return periods; "
+          "> 1 = we are faster)")
     for name, t in results.items():
         print(f"  {name:38s} {t / t_ours:8.2f}x")
     if "exactextract xarray 1 rp" in results:
