@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 import xarray as xr
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
@@ -277,6 +277,12 @@ def test_line_lengths_match_shapely_reference(pts, grid10):
     line = LineString(pts)
     if line.length == 0:
         return
+    # a segment lying exactly on a grid line belongs to one cell for us (tested separately)
+    # but to both neighbouring closed boxes in the reference: leave those cases out
+    xy = np.asarray(pts)
+    on_grid = ((np.diff(xy[:, 0]) == 0) & (xy[1:, 0] % 1 == 0)) | (
+        (np.diff(xy[:, 1]) == 0) & (xy[1:, 1] % 1 == 0))
+    assume(not on_grid.any())
     bins = [25, 60]
     out = line_exposure(gdf([line]), grid10, bins=bins)
     assert out.length_m.sum() == pytest.approx(line.length)
@@ -284,8 +290,6 @@ def test_line_lengths_match_shapely_reference(pts, grid10):
     got = {labels.index(k): v for k, v in zip(out.hazard_class, out.length_m, strict=True)}
     ref = _slow_line_lengths(line, grid10.values, 0, 10, 1, bins)
     for k in set(got) | set(ref):
-        # a piece lying exactly on a boundary is counted once by us and twice by the
-        # reference's closed cells; random floats practically never hit that case
         assert got.get(k, 0) == pytest.approx(ref.get(k, 0), abs=1e-6)
 
 

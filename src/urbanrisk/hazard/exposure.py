@@ -41,6 +41,7 @@ from urbanrisk.hazard._grid import (
     grid_of,
     stacked_values,
 )
+from urbanrisk.layers import require_crs, require_overlap
 
 __all__ = [
     "sample_points",
@@ -304,16 +305,12 @@ def polygon_exposure(
     results = _zonal_stats(cov, arr, stats, threshold)
     base = _base_name(hazard, units, column)
     out = polygons.copy()
-    n_missing = 0
     for stat in stats:
         stat_name = f"{stat}_{threshold:g}" if stat == "fraction_above" else stat
         names = column_names(f"{base}_{stat_name}", labels)
         for k, name in enumerate(names):
             out[name] = results[stat][k]
-    if "coverage" in results or "mean" in results:
-        pass
-    valid_any = results["_valid"]
-    n_missing = int((~valid_any).sum())
+    n_missing = int((~results["_valid"]).sum())
     _grid.warn_outside("polygons", n_missing, len(polys))
     return out
 
@@ -346,7 +343,7 @@ def _zonal_stats(
                 with np.errstate(invalid="ignore", divide="ignore"):
                     res["mean"][b] = np.where(valid, s / wsum, np.nan)
         if "coverage" in res:
-            res["coverage"][b] = np.where(has, wsum / area, np.nan) if n else wsum
+            res["coverage"][b] = np.where(has, wsum / area, np.nan)
         if "fraction_above" in res:
             wet = np.bincount(g, weights=np.where(ok & (vals > threshold), c, 0.0), minlength=n)
             res["fraction_above"][b] = np.where(valid, np.minimum(wet / area, 1.0), np.nan)
@@ -504,8 +501,6 @@ def _overlap_matrix(p0: float, dp: float, n_p: int, h0: float, dh: float, n_h: i
 
 def _hazard_on_population_grid(population: xr.DataArray, hazard: xr.DataArray):
     """Return (hazard in population CRS, Wy, Wx) for area-weighted transfer to the pop grid."""
-    from urbanrisk.layers import require_crs
-
     pcrs = require_crs(population, name="population")
     hcrs = require_crs(hazard, name=str(hazard.name or "hazard"))
     if not pcrs.equals(hcrs, ignore_axis_order=True):
@@ -515,8 +510,6 @@ def _hazard_on_population_grid(population: xr.DataArray, hazard: xr.DataArray):
         hazard = hazard.rio.reproject(pcrs, nodata=np.nan)
         hazard.attrs.update({k: v for k, v in attrs.items() if k not in hazard.attrs})
     gp, gh = grid_of(population), grid_of(hazard)
-    from urbanrisk.layers import require_overlap
-
     require_overlap(population, hazard, names=("population", str(hazard.name or "hazard")))
     wy = _overlap_matrix(gp.y0, gp.dy, gp.ny, gh.y0, gh.dy, gh.ny)
     wx = _overlap_matrix(gp.x0, gp.dx, gp.nx, gh.x0, gh.dx, gh.nx)
@@ -657,8 +650,8 @@ def exposed_population(
             ztot = per_zone.sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 df["share"] = (per_zone / ztot[:, None]).ravel()
-        for d, val in lab.items():
-            df.insert(1 if zw is not None else 0, d, val)
+        for pos, (d, val) in enumerate(lab.items(), start=1 if zw is not None else 0):
+            df.insert(pos, d, val)
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
 
@@ -740,7 +733,7 @@ def population_weighted_hazard(
         df["units"] = units
         df["people"] = np.asarray(rows["all"])
         df["people_with_data"] = np.asarray(rows["den"])
-        for d, val in lab.items():
-            df.insert(1 if zw is not None else 0, d, val)
+        for pos, (d, val) in enumerate(lab.items(), start=1 if zw is not None else 0):
+            df.insert(pos, d, val)
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
