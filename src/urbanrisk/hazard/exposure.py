@@ -155,15 +155,16 @@ def _sample(arr: np.ndarray, u: np.ndarray, v: np.ndarray, grid: _grid.Grid, met
     i1 = np.clip(i0 + 1, 0, grid.ny - 1)
     j0 = np.clip(j0, 0, grid.nx - 1)
     i0 = np.clip(i0, 0, grid.ny - 1)
-    w = [((1 - fv) * (1 - fu), i0, j0), ((1 - fv) * fu, i0, j1), (fv * (1 - fu), i1, j0),
-         (fv * fu, i1, j1)]
-    acc = np.zeros((k, cu.size))
-    for weight, ii, jj in w:
-        val = arr[:, ii, jj].astype(np.float64)
-        # a NaN neighbour with zero weight must not poison the result
-        contrib = np.where(weight > 0, val * weight, 0.0)
-        acc += contrib
-    out[:, inside] = acc
+    w = [((1 - fv) * (1 - fu), i0 * grid.nx + j0), ((1 - fv) * fu, i0 * grid.nx + j1),
+         (fv * (1 - fu), i1 * grid.nx + j0), (fv * fu, i1 * grid.nx + j1)]
+    for b in range(k):
+        flat = arr[b].reshape(-1)
+        acc = np.zeros(cu.size)
+        for weight, idx in w:
+            val = flat.take(idx)
+            # a NaN neighbour with zero weight must not poison the result
+            acc += np.where(weight > 0, val * weight, 0.0)
+        out[b, inside] = acc
     return out
 
 
