@@ -136,6 +136,22 @@ def test_all_return_periods_in_one_pass(depth_rp):
         np.testing.assert_allclose(both[f"flood_depth_m_max_rp{rp}"], single["flood_depth_m_max"])
 
 
+def test_long_layout(depth_rp):
+    polys = gdf([box(385020, 6672010, 385060, 6672040), box(385070, 6672010, 385080, 6672020)])
+    wide = polygon_exposure(polys, depth_rp, stats=("mean", "max"))
+    long = polygon_exposure(polys, depth_rp, stats=("mean", "max"), layout="long")
+    assert list(long.columns) == ["feature", "return_period", "variable", "value"]
+    assert len(long) == 2 * 3 * 2
+    row = long[(long.feature == 1) & (long.return_period == 100)
+               & (long.variable == "flood_depth_m_max")]
+    assert row.value.iloc[0] == wide.loc[1, "flood_depth_m_max_rp100"]
+    pts = sample_points(gdf([Point(385012, 6672012)]), depth_rp, layout="long")
+    assert pts.value.tolist() == sample_points(gdf([Point(385012, 6672012)]), depth_rp
+                                               ).iloc[0, 1:].tolist()
+    with pytest.raises(InputValueError):
+        polygon_exposure(polys, depth_rp, layout="tall")
+
+
 def test_matches_exactextract(depth_rp):
     exactextract = pytest.importorskip("exactextract")
     rng = np.random.default_rng(2)

@@ -74,7 +74,8 @@ def sample_points(
     method: Literal["nearest", "bilinear"] = "nearest",
     column: str | None = None,
     nodata_as: float | None = None,
-) -> gpd.GeoDataFrame:
+    layout: Literal["wide", "long"] = "wide",
+) -> gpd.GeoDataFrame | pd.DataFrame:
     """Hazard value at each point, for every band of the raster in one pass.
 
     Parameters
@@ -93,12 +94,16 @@ def sample_points(
         ``flood_depth_m`` (with ``_rp100`` etc. appended per band).
     nodata_as : float, optional
         Value used for NaN cells (e.g. ``0.0`` for flood maps whose nodata means dry).
+    layout : {"wide", "long"}, default "wide"
+        ``"wide"``: the points with one column per band. ``"long"``: a tidy table with
+        ``feature`` (the input index label), one column per extra dim, ``variable`` and
+        ``value``.
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        A copy of ``points`` (same index and CRS) with the new column(s). Points outside
-        the raster get NaN and are counted in a logged warning.
+    geopandas.GeoDataFrame or pandas.DataFrame
+        A copy of ``points`` (same index and CRS) with the new column(s), or the long
+        table. Points outside the raster get NaN and are counted in a logged warning.
 
     Examples
     --------
@@ -115,6 +120,7 @@ def sample_points(
     [0.0, 1.5, nan]
     """
     units, extra = check_hazard(hazard)
+    _check_layout(layout)
     if method not in ("nearest", "bilinear"):
         raise InputValueError(f"method must be 'nearest' or 'bilinear', got {method!r}.")
     pts = _grid.prepare_vector(points, hazard, name="points", geom_types=("Point",))
@@ -123,13 +129,35 @@ def sample_points(
     xy = shapely.get_coordinates(np.asarray(pts.geometry.values))
     u, v = grid.to_index(xy[:, 0], xy[:, 1])
     vals = _sample(arr, u, v, grid, method)
-    out = points.copy()
-    names = column_names(_base_name(hazard, units, column), labels)
-    for k, name in enumerate(names):
-        out[name] = vals[k]
     n_out = int(np.isnan(vals).all(axis=0).sum())
     _grid.warn_outside("points", n_out, len(pts))
+    base = _base_name(hazard, units, column)
+    if layout == "long":
+        return _long_table(points.index, labels, {base: vals})
+    out = points.copy()
+    for k, name in enumerate(column_names(base, labels)):
+        out[name] = vals[k]
     return out
+
+
+def _check_layout(layout: str) -> None:
+    if layout not in ("wide", "long"):
+        raise InputValueError(f"layout must be 'wide' or 'long', got {layout!r}.")
+
+
+def _long_table(index: pd.Index, labels: list[dict], blocks: dict[str, np.ndarray]):
+    """Tidy table: feature, one column per extra dim, variable, value."""
+    n = len(index)
+    frames = []
+    for var, vals in blocks.items():
+        for b, lab in enumerate(labels):
+            df = pd.DataFrame({"feature": index.to_numpy()})
+            for d, v in lab.items():
+                df[d] = v
+            df["variable"] = var
+            df["value"] = vals[b][:n]
+            frames.append(df)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _sample(arr: np.ndarray, u: np.ndarray, v: np.ndarray, grid: _grid.Grid, method: str):
@@ -229,7 +257,8 @@ def polygon_exposure(
     column: str | None = None,
     nodata_as: float | None = None,
     make_valid: bool = False,
-) -> gpd.GeoDataFrame:
+    layout: Literal["wide", "long"] = "wide",
+) -> gpd.GeoDataFrame | pd.DataFrame:
     r"""Hazard statistics of each footprint from exact cell coverage fractions.
 
     All bands of the raster (e.g. every return period) are summarised in the same pass:
@@ -265,12 +294,17 @@ def polygon_exposure(
         Value used for NaN cells (e.g. ``0.0`` when nodata means dry).
     make_valid : bool, default False
         Repair invalid geometries instead of raising.
+    layout : {"wide", "long"}, default "wide"
+        ``"wide"``: the footprints with one column per statistic and band. ``"long"``: a
+        tidy table with ``feature``, one column per extra dim, ``variable`` (the column
+        name without the band suffix) and ``value``.
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        A copy of ``polygons`` with the statistic columns; footprints wholly outside the
-        raster (or only on NaN cells) get NaN, counted in a logged warning.
+    geopandas.GeoDataFrame or pandas.DataFrame
+        A copy of ``polygons`` with the statistic columns, or the long table; footprints
+        wholly outside the raster (or only on NaN cells) get NaN, counted in a logged
+        warning.
 
     Examples
     --------
@@ -288,6 +322,7 @@ def polygon_exposure(
     0                3.0                 1.5                            0.75
     """
     units, extra = check_hazard(hazard)
+    _check_layout(layout)
     stats = [stats] if isinstance(stats, str) else list(stats)
     bad = [s for s in stats if s not in _POLY_STATS]
     if bad or not stats:
@@ -305,14 +340,17 @@ def polygon_exposure(
     cov = _grid.polygon_coverage(polys.geometry.to_numpy(), grid)
     results = _zonal_stats(cov, arr, stats, threshold)
     base = _base_name(hazard, units, column)
-    out = polygons.copy()
-    for stat in stats:
-        stat_name = f"{stat}_{threshold:g}" if stat == "fraction_above" else stat
-        names = column_names(f"{base}_{stat_name}", labels)
-        for k, name in enumerate(names):
-            out[name] = results[stat][k]
     n_missing = int((~results["_valid"]).sum())
     _grid.warn_outside("polygons", n_missing, len(polys))
+    stat_names = {s: f"{s}_{threshold:g}" if s == "fraction_above" else s for s in stats}
+    if layout == "long":
+        return _long_table(polygons.index, labels,
+                           {f"{base}_{stat_names[s]}": results[s] for s in stats})
+    out = polygons.copy()
+    for stat in stats:
+        names = column_names(f"{base}_{stat_names[stat]}", labels)
+        for k, name in enumerate(names):
+            out[name] = results[stat][k]
     return out
 
 
