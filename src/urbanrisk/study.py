@@ -1,0 +1,581 @@
+"""Many cities at once: the same risk profile for every city of a study, on dask.distributed.
+
+A *study config* (TOML) lists the cities and the parameters they share::
+
+    [study]
+    name = "baltic-capitals"
+    template = "city_template.toml"   # optional: a city config every city starts from
+
+    [shared]                          # merged into every city's config (optional)
+    [shared.coast]
+    years = [2050, 2100]
+
+    [[cities]]
+    name = "helsinki"
+    config = "helsinki.toml"          # a full city config ...
+
+    [[cities]]
+    name = "tallinn"                  # ... or the template with per-city overrides
+    [cities.overrides.layers]
+    dem = "tallinn/dem.tif"
+
+Each city's config is ``template ← shared ← city config ← overrides`` (later wins, tables
+merge key by key). :func:`run_study` runs every city as one task on a
+:class:`dask.distributed.Client` — a :class:`~dask.distributed.LocalCluster` sized to the
+machine by default, or the cluster the caller names — and writes:
+
+- ``OUT/<city>/``: the city's full export (see :meth:`urbanrisk.profile.CityProfile.export`);
+- ``OUT/indicators.csv`` and ``.json``: every city's indicator table, concatenated;
+- ``OUT/failures.csv``: one row per failed city (city, stage, error, message);
+- ``OUT/comparison.png`` / ``.pdf``: the key indicators, cities side by side;
+- ``OUT/study_report.html``: one self-contained page with the table, the figure and the failures.
+
+One failing city does not sink the study: its error is recorded and the others finish. A re-run
+skips the cities whose outputs are complete (resume); ``force=True`` redoes them.
+
+Scripts that start a :class:`~dask.distributed.LocalCluster` must guard their entry point with
+``if __name__ == "__main__":`` — worker processes import the main module again.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import time
+import tomllib
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from urbanrisk.errors import ConfigError, UrbanRiskError
+from urbanrisk.layers import atomic_path, write_table
+
+__all__ = [
+    "KEY_INDICATORS",
+    "StudyConfig",
+    "CityOutcome",
+    "StudyResult",
+    "load_study_config",
+    "run_study",
+    "merge_configs",
+    "comparison_figure",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Marker written into ``OUT/<city>/`` once the city's export is complete.
+COMPLETE_MARKER = ".urbanrisk-complete.json"
+
+_STUDY_KEYS = {"study", "shared", "cities"}
+_STUDY_TABLE_KEYS = {"name", "template"}
+_CITY_KEYS = {"name", "config", "overrides"}
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyConfig:
+    """A validated study: a name and one resolved config (a plain dict) per city.
+
+    Attributes
+    ----------
+    name : str
+        The study's name.
+    cities : dict of str to dict
+        City name → its merged city config, as :func:`urbanrisk.profile.load_config` reads it.
+    base_dirs : dict of str to pathlib.Path
+        City name → the folder its relative paths are resolved against.
+    source : pathlib.Path or None
+        The study file, when read from one.
+    """
+
+    name: str
+    cities: dict[str, dict[str, Any]]
+    base_dirs: dict[str, Path]
+    source: Path | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class CityOutcome:
+    """What happened to one city of a study."""
+
+    city: str
+    status: str  # "done", "skipped" (already complete) or "failed"
+    seconds: float = 0.0
+    stage: str | None = None
+    error: str | None = None
+    message: str | None = None
+
+
+@dataclasses.dataclass
+class StudyResult:
+    """The outcome of :func:`run_study`.
+
+    Attributes
+    ----------
+    indicators : pandas.DataFrame
+        Every complete city's indicator table, concatenated (same schema as one city's).
+    outcomes : list of CityOutcome
+        One per city, in the order of the config.
+    out : pathlib.Path
+        The study's output folder.
+    """
+
+    indicators: pd.DataFrame
+    outcomes: list[CityOutcome]
+    out: Path
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """One row per failed city: city, stage, error, message."""
+        rows = [
+            {"city": o.city, "stage": o.stage, "error": o.error, "message": o.message}
+            for o in self.outcomes
+            if o.status == "failed"
+        ]
+        return pd.DataFrame(rows, columns=["city", "stage", "error", "message"])
+
+    def summary(self) -> pd.DataFrame:
+        """One row per city: status, seconds, stage and error of a failure."""
+        return pd.DataFrame([dataclasses.asdict(o) for o in self.outcomes])
+
+
+# --------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------
+def merge_configs(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge two config tables key by key; values of ``override`` win.
+
+    Examples
+    --------
+    >>> merge_configs({"coast": {"years": [2050], "quantiles": [0.5]}},
+    ...               {"coast": {"years": [2100]}})
+    {'coast': {'years': [2100], 'quantiles': [0.5]}}
+    """
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge_configs(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_toml(path: Path, problems: list[str]) -> dict[str, Any] | None:
+    if not path.is_file():
+        problems.append(f"file not found: {path}")
+        return None
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{path} is not valid TOML: {exc}")
+        return None
+
+
+def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfig:
+    """Read and check a study config; every problem is reported at once.
+
+    Parameters
+    ----------
+    path : str, path-like or mapping
+        The study TOML file, or the same content as a dict (relative paths are then
+        resolved against the current directory).
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem: unknown keys, missing files, duplicate or missing city names,
+        cities with neither a config nor a template.
+
+    Examples
+    --------
+    >>> cfg = load_study_config({
+    ...     "study": {"name": "demo"},
+    ...     "cities": [{"name": "a", "overrides": {"city": {"name": "a"}}},
+    ...                {"name": "b", "overrides": {"city": {"name": "b"}}}],
+    ... })
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.ConfigError: 2 problem(s):
+      - city 'a' has neither a config file nor a study template
+      - city 'b' has neither a config file nor a study template
+    """
+    problems: list[str] = []
+    if isinstance(path, Mapping):
+        raw: dict[str, Any] | None = dict(path)
+        source, base = None, Path.cwd()
+    else:
+        source = Path(path).resolve()
+        base = source.parent
+        raw = _read_toml(source, problems)
+        if raw is None:
+            raise ConfigError(problems, source=str(source))
+    assert raw is not None
+    for key in sorted(set(raw) - _STUDY_KEYS):
+        problems.append(f"unknown top-level key {key!r} (allowed: {sorted(_STUDY_KEYS)})")
+    study = raw.get("study", {})
+    if not isinstance(study, Mapping):
+        problems.append("[study] must be a table")
+        study = {}
+    for key in sorted(set(study) - _STUDY_TABLE_KEYS):
+        problems.append(f"unknown key study.{key} (allowed: {sorted(_STUDY_TABLE_KEYS)})")
+    name = study.get("name", source.stem if source else "study")
+    if not isinstance(name, str) or not name:
+        problems.append("study.name must be a non-empty string")
+    template: dict[str, Any] = {}
+    template_dir = base
+    if "template" in study:
+        tpath = (base / str(study["template"])).resolve()
+        loaded = _read_toml(tpath, problems)
+        if loaded is not None:
+            template, template_dir = loaded, tpath.parent
+    shared = raw.get("shared", {})
+    if not isinstance(shared, Mapping):
+        problems.append("[shared] must be a table")
+        shared = {}
+    cities_raw = raw.get("cities", [])
+    if not isinstance(cities_raw, list) or not cities_raw:
+        problems.append("[[cities]] must list at least one city")
+        cities_raw = []
+    cities: dict[str, dict[str, Any]] = {}
+    base_dirs: dict[str, Path] = {}
+    seen: set[str] = set()
+    for i, entry in enumerate(cities_raw):
+        where = f"cities[{i}]"
+        if not isinstance(entry, Mapping):
+            problems.append(f"{where} must be a table")
+            continue
+        for key in sorted(set(entry) - _CITY_KEYS):
+            problems.append(f"unknown key {where}.{key} (allowed: {sorted(_CITY_KEYS)})")
+        cname = entry.get("name")
+        if not isinstance(cname, str) or not cname.strip():
+            problems.append(f"{where}.name must be a non-empty string")
+            continue
+        if cname in seen:
+            problems.append(f"city {cname!r} is listed twice")
+            continue
+        seen.add(cname)
+        if Path(cname).name != cname or cname in (".", ".."):
+            problems.append(f"city name {cname!r} must be usable as a folder name")
+            continue
+        city_cfg, city_dir = merge_configs(template, shared), template_dir
+        if "config" in entry:
+            cpath = (base / str(entry["config"])).resolve()
+            loaded = _read_toml(cpath, problems)
+            if loaded is None:
+                continue
+            city_cfg, city_dir = merge_configs(city_cfg, loaded), cpath.parent
+        elif not template:
+            problems.append(f"city {cname!r} has neither a config file nor a study template")
+            continue
+        overrides = entry.get("overrides", {})
+        if not isinstance(overrides, Mapping):
+            problems.append(f"{where}.overrides must be a table")
+            continue
+        merged = merge_configs(city_cfg, overrides)
+        if not isinstance(merged.get("city"), Mapping) or "name" not in merged["city"]:
+            merged = merge_configs(merged, {"city": {"name": cname}})
+        cities[cname] = merged
+        base_dirs[cname] = city_dir
+    if problems:
+        raise ConfigError(problems, source=str(source) if source else None)
+    return StudyConfig(name=name, cities=cities, base_dirs=base_dirs, source=source)
+
+
+# --------------------------------------------------------------------------------------
+# One city (runs on a worker)
+# --------------------------------------------------------------------------------------
+def _config_digest(config: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _is_complete(city_dir: Path, digest: str) -> bool:
+    marker = city_dir / COMPLETE_MARKER
+    if not marker.is_file():
+        return False
+    try:
+        return json.loads(marker.read_text()).get("config_sha256") == digest
+    except (OSError, ValueError):
+        return False
+
+
+def _run_city(
+    city: str, config: dict[str, Any], base_dir: str, out_dir: str, force: bool
+) -> CityOutcome:
+    """Run and export one city's profile; never raises (errors become a failed outcome).
+
+    A city whose profile ran but one of whose analyses failed is exported (what worked is
+    kept) but recorded as failed at that analysis, and not marked complete.
+    """
+    from urbanrisk.profile import CityProfile, config_from_dict
+
+    start = time.perf_counter()
+    city_dir = Path(out_dir)
+    digest = _config_digest(config)
+    if not force and _is_complete(city_dir, digest):
+        return CityOutcome(city, "skipped")
+    stage = "config"
+    try:
+        profile_config = config_from_dict(config, base_dir=base_dir)
+        stage = "run"
+        profile = CityProfile(profile_config).run(progress=False)
+        stage = "export"
+        profile.export(city_dir, overwrite=True)
+    except Exception as exc:  # one city's failure must not sink the study
+        logger.warning("city %s failed at %s: %s", city, stage, exc)
+        return CityOutcome(
+            city,
+            "failed",
+            seconds=time.perf_counter() - start,
+            stage=stage,
+            error=type(exc).__name__,
+            message=str(exc) if isinstance(exc, UrbanRiskError) else traceback.format_exc(limit=3),
+        )
+    failed = [r for r in profile.results.values() if r.status == "failed"]
+    if failed:
+        return CityOutcome(
+            city,
+            "failed",
+            seconds=time.perf_counter() - start,
+            stage=", ".join(r.name for r in failed),
+            error="AnalysisFailed",
+            message="; ".join(f"{r.name}: {r.reason}" for r in failed),
+        )
+    with atomic_path(city_dir / COMPLETE_MARKER, overwrite=True) as tmp:
+        tmp.write_text(json.dumps({"city": city, "config_sha256": digest}))
+    return CityOutcome(city, "done", seconds=time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------------------
+# The study
+# --------------------------------------------------------------------------------------
+def _client(client: Any, workers: int | None, memory_limit: str | None) -> tuple[Any, bool]:
+    """Return ``(client, owned)``: the caller's client, one on ``address``, or a new local one."""
+    from dask.distributed import Client, LocalCluster
+
+    if client is None:
+        n = workers or max(1, os.cpu_count() or 1)
+        cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=memory_limit or "auto",
+            dashboard_address=None,
+        )
+        return Client(cluster), True
+    if isinstance(client, str):
+        return Client(client), True
+    return client, False
+
+
+def run_study(
+    config: str | os.PathLike | Mapping[str, Any] | StudyConfig,
+    *,
+    out: str | os.PathLike,
+    client: Any = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> StudyResult:
+    """Run every city's profile of a study as tasks on dask.distributed.
+
+    Parameters
+    ----------
+    config : path, mapping or StudyConfig
+        The study (see :func:`load_study_config`).
+    out : path-like
+        Output folder; per-city outputs go to ``out/<city>/``.
+    client : dask.distributed.Client or str, optional
+        An existing client, or a scheduler address (``"tcp://host:8786"``). By default a
+        :class:`~dask.distributed.LocalCluster` with one single-threaded worker process per
+        core (or ``workers``) is started and closed again.
+    workers : int, optional
+        Worker processes of the default local cluster.
+    memory_limit : str, optional
+        Memory limit per worker of the default local cluster (``"2GiB"``).
+    force : bool, default False
+        Redo cities whose outputs are already complete.
+    progress : bool, default True
+        Show a progress bar over cities.
+
+    Returns
+    -------
+    StudyResult
+        The concatenated indicator table and one outcome per city.
+    """
+    from dask.distributed import as_completed
+    from tqdm.auto import tqdm
+
+    study = config if isinstance(config, StudyConfig) else load_study_config(config)
+    out_dir = Path(out).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dask_client, owned = _client(client, workers, memory_limit)
+    outcomes: dict[str, CityOutcome] = {}
+    try:
+        futures = {
+            dask_client.submit(
+                _run_city,
+                city,
+                cfg,
+                str(study.base_dirs[city]),
+                str(out_dir / city),
+                force,
+                key=f"urbanrisk-city-{city}-{_config_digest(cfg)[:12]}",
+                pure=False,
+            ): city
+            for city, cfg in study.cities.items()
+        }
+        bar = tqdm(
+            total=len(futures), desc=f"study {study.name}", unit="city", disable=not progress
+        )
+        for future in as_completed(futures):
+            city = futures[future]
+            try:
+                outcomes[city] = future.result()
+            except Exception as exc:  # the worker itself died (memory, killed)
+                outcomes[city] = CityOutcome(
+                    city, "failed", stage="worker", error=type(exc).__name__, message=str(exc)
+                )
+            bar.update(1)
+            bar.set_postfix_str(f"{city}: {outcomes[city].status}")
+        bar.close()
+    finally:
+        if owned:
+            dask_client.close()
+            cluster = getattr(dask_client, "cluster", None)
+            if cluster is not None:
+                cluster.close()
+    ordered = [outcomes[c] for c in study.cities]
+    result = StudyResult(
+        indicators=_concat_indicators(out_dir, ordered), outcomes=ordered, out=out_dir
+    )
+    _write_study_outputs(result, study)
+    return result
+
+
+def _concat_indicators(out_dir: Path, outcomes: list[CityOutcome]) -> pd.DataFrame:
+    from urbanrisk.profile.indicators import empty_indicator_table, indicator_table
+
+    frames = []
+    for o in outcomes:
+        path = out_dir / o.city / "indicators.csv"
+        if o.status in ("done", "skipped") and path.is_file():
+            frames.append(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+    if not frames:
+        return empty_indicator_table()
+    return indicator_table(pd.concat(frames, ignore_index=True))
+
+
+def _write_study_outputs(result: StudyResult, study: StudyConfig) -> None:
+    out = result.out
+    write_table(result.indicators, out / "indicators.csv", overwrite=True)
+    write_table(result.indicators, out / "indicators.json", overwrite=True)
+    write_table(result.failures, out / "failures.csv", overwrite=True)
+    write_table(result.summary(), out / "cities.csv", overwrite=True)
+    figure = comparison_figure(result.indicators)
+    try:
+        for suffix in (".png", ".pdf"):
+            with atomic_path(out / f"comparison{suffix}", overwrite=True) as tmp:
+                figure.savefig(tmp, dpi=150, bbox_inches="tight")
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+    from urbanrisk.report import study_report_html
+
+    html = study_report_html(
+        study.name, result.indicators, result.summary(), out / "comparison.png"
+    )
+    with atomic_path(out / "study_report.html", overwrite=True) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+
+
+#: The indicators of the comparison figure and the rows chosen for each (column filters).
+KEY_INDICATORS: dict[str, dict[str, Any]] = {
+    "people_exposed": {"scenario": "RP100"},
+    "ead": {},
+    "people_heat_hotspot": {},
+    "eca_share": {},
+    "green_access_share": {},
+    "sea_buildings": {"scenario": "SSP5-8.5 q0.5", "year": 2100},
+}
+
+
+def comparison_figure(
+    indicators: pd.DataFrame, *, selection: Mapping[str, Mapping[str, Any]] | None = None
+):
+    """Bar charts of key indicators, cities side by side (one panel per indicator).
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        A (concatenated) indicator table.
+    selection : mapping, optional
+        Indicator → column filters choosing its rows (default :data:`KEY_INDICATORS`).
+        Where several rows per city remain (scenarios, years), they are drawn as grouped
+        bars labelled by scenario and year.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from urbanrisk.profile.indicators import indicator_row, indicator_table
+    >>> table = indicator_table([indicator_row("A", "ead", 10.0),
+    ...                          indicator_row("B", "ead", 30.0)])
+    >>> fig = comparison_figure(table, selection={"ead": {}})
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ['A', 'B']
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from urbanrisk.profile.indicators import REGISTRY
+
+    selection = KEY_INDICATORS if selection is None else selection
+    panels = []
+    for key, filters in selection.items():
+        rows = indicators[indicators["indicator"] == key]
+        for column, wanted in filters.items():
+            rows = rows[rows[column] == wanted]
+        if len(rows):
+            panels.append((key, rows))
+    ncols = min(3, max(1, len(panels)))
+    nrows = max(1, -(-len(panels) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
+    cities = list(dict.fromkeys(indicators["city"].astype(str)))
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    if not panels:
+        axes[0, 0].set_visible(True)
+        axes[0, 0].text(0.5, 0.5, "no indicators to compare", ha="center", va="center")
+        axes[0, 0].set_axis_off()
+    for ax, (key, rows) in zip(axes.flat, panels, strict=False):
+        series = rows.assign(
+            label=rows["scenario"].fillna("").astype(str)
+            + rows["year"].map(lambda y: "" if pd.isna(y) else f" {int(y)}")
+        )
+        labels = list(dict.fromkeys(series["label"]))
+        width = 0.8 / len(labels)
+        colors = plt.get_cmap("cividis")(np.linspace(0.15, 0.85, len(labels)))
+        for i, (label, color) in enumerate(zip(labels, colors, strict=True)):
+            part = series[series["label"] == label].set_index("city")["value"]
+            values = [part.get(c, np.nan) for c in cities]
+            ax.bar(np.arange(len(cities)) + (i - (len(labels) - 1) / 2) * width, values,
+                   width=width, color=color, edgecolor="black", linewidth=0.5,
+                   label=label.strip() or None)
+        ax.set_title(REGISTRY[key].title if key in REGISTRY else key, fontsize=9)
+        ax.set_ylabel(str(rows["unit"].iloc[0]))
+        ax.set_xticks(np.arange(len(cities)), cities, rotation=30, ha="right")
+        if len(labels) > 1:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,145 @@
+"""Multi-city studies on dask.distributed: config merging, failures, resume."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from urbanrisk import datasets
+from urbanrisk.errors import ConfigError
+from urbanrisk.layers import read_raster, write_raster
+from urbanrisk.profile.demo import DEMO_SETTINGS
+from urbanrisk.study import load_study_config, merge_configs, run_study
+
+LAYERS = ("buildings", "roads", "green", "districts", "sea", "dem", "landcover",
+          "population", "flood_depth", "lst")
+
+
+def _city_config(name: str, dem_path: Path) -> dict:
+    cfg = copy.deepcopy(DEMO_SETTINGS)
+    cfg["city"]["name"] = name
+    cfg["layers"] = {layer: str(datasets.get_path("helsinki", layer)) for layer in LAYERS}
+    cfg["layers"]["dem"] = str(dem_path)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def four_cities(tmp_path_factory):
+    """Four cities made from the sample city: three with the DEM shifted, one broken."""
+    root = tmp_path_factory.mktemp("study")
+    dem = read_raster(datasets.get_path("helsinki", "dem"))
+    cities = []
+    for i, shift_m in enumerate((0.0, -0.3, -0.6)):
+        path = root / f"dem_{i}.tif"
+        write_raster(dem + shift_m, path)
+        cities.append({"name": f"city{i}", "overrides": _city_config(f"City {i}", path)})
+    broken = root / "dem_broken.tif"
+    broken.write_bytes(b"this is not a GeoTIFF")
+    cities.append({"name": "broken", "overrides": _city_config("Broken", broken)})
+    template = root / "template.toml"
+    template.write_text('[city]\nname = "template"\n')
+    return {"study": {"name": "four", "template": str(template)}, "cities": cities}, root
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def test_study_records_failure_and_resumes(four_cities, client, tmp_path):
+    config, _ = four_cities
+    out = tmp_path / "out"
+    first = run_study(config, out=out, client=client, progress=False)
+    status = first.summary().set_index("city")["status"].to_dict()
+    assert status == {"city0": "done", "city1": "done", "city2": "done", "broken": "failed"}
+    failure = first.failures.iloc[0]
+    assert failure["city"] == "broken" and failure["stage"] == "run"
+    assert failure["message"]
+    # the concatenated table holds the three complete cities, with one schema
+    assert set(first.indicators["city"]) == {"City 0", "City 1", "City 2"}
+    for city in ("city0", "city1", "city2"):
+        own = pd.read_csv(out / city / "indicators.csv")
+        assert len(own) == (first.indicators["city"] == own["city"].iloc[0]).sum()
+    # lowering the land never lowers the number of buildings exposed to the sea
+    reached = first.indicators.query(
+        "indicator == 'sea_buildings' and scenario == 'SSP5-8.5 q0.5' and year == 2150"
+    ).set_index("city")["value"]
+    assert reached["City 0"] <= reached["City 1"] <= reached["City 2"]
+    for name in ("indicators.csv", "indicators.json", "failures.csv", "comparison.png",
+                 "comparison.pdf", "study_report.html"):
+        assert (out / name).is_file(), name
+    html = (out / "study_report.html").read_text()
+    assert "broken" in html and "data:image/png;base64," in html
+
+    again = run_study(config, out=out, client=client, progress=False)
+    status = again.summary().set_index("city")["status"].to_dict()
+    assert status == {"city0": "skipped", "city1": "skipped", "city2": "skipped",
+                      "broken": "failed"}
+    pd.testing.assert_frame_equal(again.indicators, first.indicators)
+
+    forced = run_study(config, out=out, client=client, force=True, progress=False)
+    assert forced.summary()["status"].tolist() == ["done", "done", "done", "failed"]
+
+
+def test_changed_city_config_is_rerun(four_cities, client, tmp_path):
+    config, _ = four_cities
+    one = {"study": config["study"], "cities": config["cities"][:1]}
+    out = tmp_path / "out"
+    assert run_study(one, out=out, client=client, progress=False).outcomes[0].status == "done"
+    changed = copy.deepcopy(one)
+    changed["cities"][0]["overrides"]["heat"] = {"hotspot_percentile": 80.0}
+    assert run_study(changed, out=out, client=client, progress=False).outcomes[0].status == "done"
+
+
+def test_merge_order_template_shared_city_overrides(tmp_path):
+    (tmp_path / "template.toml").write_text(
+        '[city]\nname = "T"\n[green]\nmin_area_m2 = 100.0\ndispersal_distance_m = 300.0\n'
+    )
+    (tmp_path / "b.toml").write_text('[city]\nname = "B"\n[green]\nmin_area_m2 = 5.0\n')
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "s"\ntemplate = "template.toml"\n'
+        "[shared.green]\ndispersal_distance_m = 800.0\n"
+        '[[cities]]\nname = "a"\n[cities.overrides.green]\nmin_area_m2 = 50.0\n'
+        '[[cities]]\nname = "b"\nconfig = "b.toml"\n'
+    )
+    study = load_study_config(tmp_path / "study.toml")
+    assert study.cities["a"]["green"] == {"min_area_m2": 50.0, "dispersal_distance_m": 800.0}
+    assert study.cities["a"]["city"]["name"] == "T"
+    assert study.cities["b"]["green"]["min_area_m2"] == 5.0
+    assert study.cities["b"]["city"]["name"] == "B"
+    assert study.base_dirs["b"] == tmp_path
+
+
+def test_study_config_reports_every_problem(tmp_path):
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "s"\ncolour = "red"\n'
+        '[[cities]]\nname = "a"\nconfig = "missing.toml"\n'
+        '[[cities]]\nname = "a"\nconfig = "missing.toml"\n'
+        '[[cities]]\nname = "c"\nflavour = 1\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load_study_config(tmp_path / "study.toml")
+    problems = info.value.problems
+    assert any("study.colour" in p for p in problems)
+    assert any("missing.toml" in p for p in problems)
+    assert any("listed twice" in p for p in problems)
+    assert any("flavour" in p for p in problems)
+    assert any("neither a config file nor a study template" in p for p in problems)
+
+
+def test_merge_configs_does_not_change_inputs():
+    base = {"a": {"b": [1]}}
+    merged = merge_configs(base, {"a": {"c": 2}})
+    merged["a"]["b"].append(3)
+    assert base == {"a": {"b": [1]}}
+    assert np.array_equal(merged["a"]["b"], [1, 3])
