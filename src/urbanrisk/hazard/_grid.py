@@ -120,7 +120,14 @@ def check_hazard(
 
 
 def _any_finite(da: xr.DataArray, block: int = 1 << 20) -> bool:
-    """Whether any value is finite, scanning in blocks and stopping at the first one."""
+    """Whether any value is finite, scanning in blocks and stopping at the first one.
+
+    A dask-backed raster is reduced chunk by chunk by dask (bounded memory).
+    """
+    if type(da.data).__module__.startswith("dask"):
+        import dask.array
+
+        return bool(dask.array.isfinite(da.data).any().compute())
     flat = np.asarray(da.values).reshape(-1)
     for start in range(0, flat.size, block):
         if np.isfinite(flat[start : start + block]).any():
@@ -144,11 +151,50 @@ def stacked_values(
     if nodata_as is not None:
         fill = np.asarray(nodata_as, dtype=arr.dtype)
         arr = np.where(np.isnan(arr), fill, arr)
+    return arr, band_labels(hazard, extra)
+
+
+def band_labels(hazard: xr.DataArray, extra: list[str]) -> list[dict[str, Any]]:
+    """Label (extra-dim coordinates) of each band of :func:`stacked_values`, in order."""
     labels: list[dict[str, Any]] = [{}]
     for d in extra:
         coords = [c.item() if hasattr(c, "item") else c for c in hazard[d].values]
         labels = [{**lab, d: c} for lab in labels for c in coords]
-    return arr, labels
+    return labels
+
+
+def cell_values(
+    hazard: xr.DataArray,
+    extra: list[str],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    *,
+    nodata_as: float | None = None,
+) -> np.ndarray:
+    """Values of every band at the cells ``(rows[i], cols[i])``, as a ``(k, m)`` float array.
+
+    Only the requested cells are read. For a dask-backed raster this is dask's point-wise
+    indexing (``vindex``), which loads one chunk at a time, so memory stays bounded by the
+    chunk size and the number of cells asked for, not by the raster. ``rows`` and ``cols``
+    must lie inside the grid.
+    """
+    da = hazard.transpose(*extra, "y", "x") if extra else hazard
+    data = da.data
+    k = int(np.prod([hazard.sizes[d] for d in extra])) if extra else 1
+    rows = np.asarray(rows, dtype=np.intp)
+    cols = np.asarray(cols, dtype=np.intp)
+    if type(data).__module__.startswith("dask"):
+        if rows.size == 0:
+            vals = np.empty((k, 0))
+        else:
+            picked = data.vindex[..., rows, cols]  # dask puts the point axis first
+            vals = np.asarray(picked.compute()).reshape(rows.size, k).T
+    else:
+        vals = np.asarray(data).reshape((k,) + np.asarray(data).shape[-2:])[:, rows, cols]
+    vals = vals.astype(np.float64, copy=False)
+    if nodata_as is not None:
+        vals = np.where(np.isnan(vals), float(nodata_as), vals)
+    return vals
 
 
 def column_names(base: str, labels: list[dict[str, Any]]) -> list[str]:

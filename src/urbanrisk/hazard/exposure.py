@@ -15,6 +15,12 @@ Polygon statistics use **exact cell coverage fractions** (the share of each cell
 inside the polygon, computed by polygon clipping), as exactextract does (Baston 2022), not
 the cell-centre rule of rasterstats, so a footprint smaller than a cell is never given
 zero cells. Lines are split exactly at cell boundaries.
+
+**Large rasters.** :func:`sample_points`, :func:`polygon_exposure` and :func:`line_exposure`
+accept dask-backed rasters (``read_raster(path, chunks=...)``) and read only the cells the
+assets touch, chunk by chunk (dask's point-wise ``vindex``), so memory is bounded by the
+chunk size, not the raster; results equal the numpy path exactly. The population functions
+resample the hazard onto the population grid, which is small, and load the hazard whole.
 """
 
 from __future__ import annotations
@@ -125,10 +131,10 @@ def sample_points(
         raise InputValueError(f"method must be 'nearest' or 'bilinear', got {method!r}.")
     pts = _grid.prepare_vector(points, hazard, name="points", geom_types=("Point",))
     grid = grid_of(hazard)
-    arr, labels = stacked_values(hazard, extra, nodata_as=nodata_as)
+    labels = _grid.band_labels(hazard, extra)
     xy = shapely.get_coordinates(np.asarray(pts.geometry.values))
     u, v = grid.to_index(xy[:, 0], xy[:, 1])
-    vals = _sample(arr, u, v, grid, method)
+    vals = _sample(hazard, extra, u, v, grid, method, nodata_as)
     n_out = int(np.isnan(vals).all(axis=0).sum())
     _grid.warn_outside("points", n_out, len(pts))
     base = _base_name(hazard, units, column)
@@ -160,16 +166,22 @@ def _long_table(index: pd.Index, labels: list[dict], blocks: dict[str, np.ndarra
     return pd.concat(frames, ignore_index=True)
 
 
-def _sample(arr: np.ndarray, u: np.ndarray, v: np.ndarray, grid: _grid.Grid, method: str):
-    k = arr.shape[0]
+def _sample(
+    hazard: xr.DataArray,
+    extra: list[str],
+    u: np.ndarray,
+    v: np.ndarray,
+    grid: _grid.Grid,
+    method: str,
+    nodata_as: float | None,
+) -> np.ndarray:
+    k = len(_grid.band_labels(hazard, extra))
     inside = (u >= 0) & (u < grid.nx) & (v >= 0) & (v < grid.ny)
     out = np.full((k, u.size), np.nan, dtype=np.float64)
     if method == "nearest":
         col = u[inside].astype(np.intp)  # u >= 0 here, so truncation is floor
         row = v[inside].astype(np.intp)
-        flat = row * grid.nx + col
-        for b in range(k):
-            out[b, inside] = arr[b].reshape(-1).take(flat)
+        out[:, inside] = _grid.cell_values(hazard, extra, row, col, nodata_as=nodata_as)
         return out
     cu = u[inside] - 0.5
     cv = v[inside] - 0.5
@@ -183,16 +195,18 @@ def _sample(arr: np.ndarray, u: np.ndarray, v: np.ndarray, grid: _grid.Grid, met
     i1 = np.clip(i0 + 1, 0, grid.ny - 1)
     j0 = np.clip(j0, 0, grid.nx - 1)
     i0 = np.clip(i0, 0, grid.ny - 1)
-    w = [((1 - fv) * (1 - fu), i0 * grid.nx + j0), ((1 - fv) * fu, i0 * grid.nx + j1),
-         (fv * (1 - fu), i1 * grid.nx + j0), (fv * fu, i1 * grid.nx + j1)]
-    for b in range(k):
-        flat = arr[b].reshape(-1)
-        acc = np.zeros(cu.size)
-        for weight, idx in w:
-            val = flat.take(idx)
-            # a NaN neighbour with zero weight must not poison the result
-            acc += np.where(weight > 0, val * weight, 0.0)
-        out[b, inside] = acc
+    corners = [((1 - fv) * (1 - fu), i0, j0), ((1 - fv) * fu, i0, j1),
+               (fv * (1 - fu), i1, j0), (fv * fu, i1, j1)]
+    # one read of the four neighbours of every point, for every band
+    rows = np.concatenate([r for _, r, _ in corners])
+    cols = np.concatenate([c for _, _, c in corners])
+    vals = _grid.cell_values(hazard, extra, rows, cols, nodata_as=nodata_as)
+    vals = vals.reshape(k, 4, cu.size)
+    acc = np.zeros((k, cu.size))
+    for n, (weight, _, _) in enumerate(corners):
+        # a NaN neighbour with zero weight must not poison the result
+        acc += np.where(weight > 0, vals[:, n] * weight, 0.0)
+    out[:, inside] = acc
     return out
 
 
@@ -336,9 +350,10 @@ def polygon_exposure(
         make_valid=make_valid,
     )
     grid = grid_of(hazard)
-    arr, labels = stacked_values(hazard, extra, nodata_as=nodata_as)
+    labels = _grid.band_labels(hazard, extra)
     cov = _grid.polygon_coverage(polys.geometry.to_numpy(), grid)
-    results = _zonal_stats(cov, arr, stats, threshold)
+    values = _grid.cell_values(hazard, extra, cov.row, cov.col, nodata_as=nodata_as)
+    results = _zonal_stats(cov, values, stats, threshold)
     base = _base_name(hazard, units, column)
     n_missing = int((~results["_valid"]).sum())
     _grid.warn_outside("polygons", n_missing, len(polys))
@@ -355,10 +370,11 @@ def polygon_exposure(
 
 
 def _zonal_stats(
-    cov: _grid.Coverage, arr: np.ndarray, stats: Sequence[str], threshold: float
+    cov: _grid.Coverage, values: np.ndarray, stats: Sequence[str], threshold: float
 ) -> dict[str, np.ndarray]:
+    """Statistics per polygon from ``values`` (k, m): band values at the coverage cells."""
     n = cov.n
-    k = arr.shape[0]
+    k = values.shape[0]
     g, c = cov.geom, cov.frac
     res: dict[str, np.ndarray] = {s: np.full((k, n), np.nan) for s in stats}
     valid_any = np.zeros(n, bool)
@@ -369,7 +385,7 @@ def _zonal_stats(
     has = counts > 0
     area = np.where(cov.area_cells > 0, cov.area_cells, np.nan)
     for b in range(k):
-        vals = arr[b][cov.row, cov.col].astype(np.float64)
+        vals = values[b]
         ok = ~np.isnan(vals)
         wsum = np.bincount(g, weights=np.where(ok, c, 0.0), minlength=n)
         valid = wsum > 0
@@ -462,16 +478,19 @@ def line_exposure(
         lines, hazard, name="lines", geom_types=("LineString", "MultiLineString")
     )
     grid = grid_of(hazard)
-    arr, band_labels = stacked_values(hazard, extra, nodata_as=nodata_as)
+    band_labels = _grid.band_labels(hazard, extra)
     pieces = _grid.line_pieces(ln.geometry.to_numpy(), grid)
     inside = pieces.row >= 0
+    inside_values = _grid.cell_values(
+        hazard, extra, pieces.row[inside], pieces.col[inside], nodata_as=nodata_as
+    )
     n = pieces.n
     ncls = len(edges) + 2  # classes + nodata
     frames = []
     feature = lines.index.to_numpy()
     for b, lab in enumerate(band_labels):
         vals = np.full(pieces.length.size, np.nan)
-        vals[inside] = arr[b][pieces.row[inside], pieces.col[inside]]
+        vals[inside] = inside_values[b]
         code = classify(vals, edges)
         code = np.where(code < 0, ncls - 1, code)
         acc = np.bincount(pieces.geom * ncls + code, weights=pieces.length, minlength=n * ncls)
