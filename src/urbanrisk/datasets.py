@@ -71,7 +71,8 @@ class LayerInfo:
     crs : str
         CRS of the file.
     real_or_synthetic : str
-        ``"real"`` (OpenStreetMap) or ``"synthetic"``.
+        ``"real"`` (OpenStreetMap as mapped), ``"derived"`` (built from real OSM data by a
+        documented rule: the sea polygon, the Voronoi districts) or ``"synthetic"``.
     description : str
         What the layer holds.
     """
@@ -91,9 +92,9 @@ class LayerInfo:
         return f"{self.layer}.gpkg" if self.kind == "vector" else f"{self.layer}.tif"
 
 
-def _vec(layer: str, description: str) -> LayerInfo:
-    return LayerInfo(layer, "vector", _OSM_SOURCE, _OSM_LICENCE, "m", "EPSG:3067", "real",
-                     description)
+def _vec(layer: str, description: str, real_or_synthetic: str = "real") -> LayerInfo:
+    return LayerInfo(layer, "vector", _OSM_SOURCE, _OSM_LICENCE, "m", "EPSG:3067",
+                     real_or_synthetic, description)
 
 
 def _ras(layer: str, units: str, description: str) -> LayerInfo:
@@ -117,12 +118,13 @@ _HELSINKI: tuple[LayerInfo, ...] = (
     _vec("coastline", "OSM natural=coastline ways clipped to the extent (LineString; land "
          "on the left, sea on the right): osm_id."),
     _vec("sea", "Sea inside the extent (Polygon/MultiPolygon), built by polygonizing the "
-         "coastline with the extent's border: name, area_m2."),
+         "coastline with the extent's border: name, area_m2.", "derived"),
     _vec("districts", "Districts (Polygon): Voronoi cells of the OSM place=suburb/"
          "neighbourhood nodes, clipped to land: district_id, name, place, osm_node_id, "
-         "area_m2."),
+         "area_m2.", "derived"),
     _ras("dem", "m", "Synthetic digital elevation model, 10 m cells: sea -0.5 to -10 m, "
-         "land rising from ~0.4 m at the shore, seeded smooth relief, closed low pockets."),
+         "land rising from ~0.4 m at the shore to ~20 m inland, seeded smooth relief, "
+         "three closed low pockets (floor 0.5 m) not connected to the sea at 1.5 m."),
     _ras("landcover", "class", "Land cover classes, 10 m, rasterised from the real OSM "
          "layers; attrs['classes'] maps code to name (1 built-up, 2 roads and paved, "
          "3 park and grass, 4 forest/trees/scrub, 5 inland water, 6 sea, 7 other open)."),
