@@ -143,12 +143,13 @@ _CATALOGUE: dict[str, tuple[LayerInfo, ...]] = {"helsinki": _HELSINKI}
 def _data_root() -> Path:
     """Folder holding the sample cities (source checkout or installed wheel)."""
     here = Path(__file__).resolve()
-    for root in (here.parents[2] / "data_samples", here.parent / "data_samples"):
+    # installed wheel first (pyproject force-includes the data there), then a checkout
+    for root in (here.parent / "data_samples", here.parents[2] / "data_samples"):
         if (root / "helsinki").is_dir():
             return root
     raise FileNotFoundError(
         "The urbanrisk sample data were not found next to the package "
-        f"({here.parents[2] / 'data_samples'} or {here.parent / 'data_samples'}). "
+        f"({here.parent / 'data_samples'} or {here.parents[2] / 'data_samples'}). "
         "Reinstall urbanrisk, or rebuild them with `python data_samples/build_helsinki.py`."
     )
 
