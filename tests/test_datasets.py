@@ -271,3 +271,54 @@ def test_unknown_layer_lists_layers(city):
 def test_city_is_read_only(city):
     with pytest.raises(AttributeError, match="read-only"):
         city.dem = None
+
+
+# ------------------------------------------------------------------------ build script
+@pytest.fixture(scope="module")
+def build():
+    """The build script as a module (it is not part of the package)."""
+    import importlib.util
+    import os
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data_samples" / "build_helsinki.py"
+    if not path.exists():
+        pytest.skip("data_samples/build_helsinki.py is not in this checkout")
+    saved = dict(os.environ)
+    spec = importlib.util.spec_from_file_location("build_helsinki", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    os.environ.clear()
+    os.environ.update(saved)  # the script sets GDAL options for itself
+    return module
+
+
+def test_hstore_parsing(build):
+    text = '"building:levels"=>"6","name:sv"=>"Gamla \\"kyrkan\\"","wikidata"=>"Q1"'
+    assert build.hstore(text) == {
+        "building:levels": "6", "name:sv": 'Gamla \\"kyrkan\\"', "wikidata": "Q1"}
+    assert build.hstore(None) == {}
+
+
+def test_sea_is_right_of_the_coastline(build):
+    # a 10 x 10 square cut by a coastline running west to east at y = 4: land on the
+    # left (north), sea on the right (south)
+    area = shapely.box(0, 0, 10, 10)
+    coast = gpd.GeoDataFrame(geometry=[shapely.LineString([(-1, 4), (11, 4)])], crs=3067)
+    sea = build.build_sea(coast, area)
+    assert sea.equals(shapely.box(0, 0, 10, 4))
+    # reversed direction: the sea is north
+    coast = gpd.GeoDataFrame(geometry=[shapely.LineString([(11, 4), (-1, 4)])], crs=3067)
+    assert build.build_sea(coast, area).equals(shapely.box(0, 4, 10, 10))
+
+
+def test_landcover_and_population_rebuild_from_the_vectors(build, city):
+    # the committed rasters follow from the committed vectors and the documented rules
+    v = {name: getattr(city, name) for name in VECTORS}
+    dem = city.dem
+    lc = build.build_landcover(v, dem.shape, dem.rio.transform())
+    np.testing.assert_array_equal(lc, city.landcover.values)
+    pop, transform, total = build.build_population(v, dem.rio.bounds())
+    assert transform == city.population.rio.transform()
+    np.testing.assert_allclose(pop, city.population.values, atol=0.051)
+    assert abs(total - _documented_population()) < 0.5
