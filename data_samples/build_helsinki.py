@@ -222,26 +222,37 @@ def study_area(extract: shapely.Polygon) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in best)
 
 
+def single(geom: shapely.Geometry) -> shapely.Geometry:
+    """A one-part Multi* geometry as its part (Polygon, LineString)."""
+    if geom.geom_type.startswith("Multi") and len(geom.geoms) == 1:
+        return geom.geoms[0]
+    return geom
+
+
 def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     """Keep only the polygonal parts of a geometry (after make_valid / clipping)."""
     if geom is None or geom.is_empty:
         return shapely.MultiPolygon()
     if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
+        return single(geom)
     parts = [g for g in getattr(geom, "geoms", [geom])
              if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.MultiPolygon()
+    return single(shapely.union_all(parts)) if parts else shapely.MultiPolygon()
 
 
 def lineal(geom: shapely.Geometry) -> shapely.Geometry:
     """Keep only the line parts of a clipped geometry."""
     if geom is None or geom.is_empty:
         return shapely.MultiLineString()
+    if geom.geom_type == "MultiLineString":
+        geom = shapely.line_merge(geom)
     if geom.geom_type in ("LineString", "MultiLineString"):
-        return geom
+        return single(geom)
     parts = [g for g in getattr(geom, "geoms", [geom])
              if g.geom_type in ("LineString", "MultiLineString")]
-    return shapely.line_merge(shapely.union_all(parts)) if parts else shapely.MultiLineString()
+    if not parts:
+        return shapely.MultiLineString()
+    return single(shapely.line_merge(shapely.union_all(parts)))
 
 
 def clip_polygons(gdf: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
@@ -526,11 +537,15 @@ def build_dem(v, context, shape, transform, rng) -> tuple[np.ndarray, np.ndarray
     wobble = smooth_noise(rng, shape, 3).clip(-2, 2) / 2  # irregular pocket outlines
     pockets = np.zeros(shape, bool)
     for px, py, radius, rim in POCKETS:
-        r = np.hypot(x - px, y - py)
-        bowl = POCKET_FLOOR_M + 2.5 * (r / radius) ** 2 * (1 + 0.3 * wobble)
-        inside = r < radius
+        # irregular outline: the radius varies with direction (seeded phases)
+        theta = np.arctan2(y - py, x - px)
+        p2, p3 = rng.uniform(0, 2 * np.pi, 2)
+        r_dir = radius * (1 + 0.22 * np.cos(2 * (theta - p2)) + 0.12 * np.cos(3 * (theta - p3)))
+        rn = np.hypot(x - px, y - py) / r_dir  # 0 at the centre, 1 on the outline
+        bowl = POCKET_FLOOR_M + 2.5 * rn**2 * (1 + 0.3 * wobble)
+        inside = rn < 1
         if rim is not None:  # a continuous ridge of at least `rim` m around the pocket
-            ring = (r >= radius) & (r < radius + 25)
+            ring = (rn >= 1) & (rn < 1 + 25 / radius)
             dem = np.where(ring, np.maximum(dem, rim), dem)
         dem = np.where(inside, np.minimum(dem, np.maximum(bowl, POCKET_FLOOR_M)), dem)
         pockets |= inside & (dem < 1.5)
