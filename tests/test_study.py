@@ -3,46 +3,20 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from urbanrisk import datasets
 from urbanrisk.errors import ConfigError
-from urbanrisk.layers import read_raster, write_raster
-from urbanrisk.profile.demo import DEMO_SETTINGS
-from urbanrisk.study import load_study_config, merge_configs, run_study
-
-LAYERS = ("buildings", "roads", "green", "districts", "sea", "dem", "landcover",
-          "population", "flood_depth", "lst")
-
-
-def _city_config(name: str, dem_path: Path) -> dict:
-    cfg = copy.deepcopy(DEMO_SETTINGS)
-    cfg["city"]["name"] = name
-    cfg["layers"] = {layer: str(datasets.get_path("helsinki", layer)) for layer in LAYERS}
-    cfg["layers"]["dem"] = str(dem_path)
-    return cfg
+from urbanrisk.study import load_study_config, merge_configs, run_study, sample_study
 
 
 @pytest.fixture(scope="module")
 def four_cities(tmp_path_factory):
-    """Four cities made from the sample city: three with the DEM shifted, one broken."""
-    root = tmp_path_factory.mktemp("study")
-    dem = read_raster(datasets.get_path("helsinki", "dem"))
-    cities = []
-    for i, shift_m in enumerate((0.0, -0.3, -0.6)):
-        path = root / f"dem_{i}.tif"
-        write_raster(dem + shift_m, path)
-        cities.append({"name": f"city{i}", "overrides": _city_config(f"City {i}", path)})
-    broken = root / "dem_broken.tif"
-    broken.write_bytes(b"this is not a GeoTIFF")
-    cities.append({"name": "broken", "overrides": _city_config("Broken", broken)})
-    template = root / "template.toml"
-    template.write_text('[city]\nname = "template"\n')
-    return {"study": {"name": "four", "template": str(template)}, "cities": cities}, root
+    """Three cities made from the sample city with the DEM shifted, and one broken."""
+    return sample_study(tmp_path_factory.mktemp("study"), n_cities=3, dem_shift_m=-0.3,
+                        broken=True)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +31,7 @@ def client():
 
 
 def test_study_records_failure_and_resumes(four_cities, client, tmp_path):
-    config, _ = four_cities
+    config = four_cities
     out = tmp_path / "out"
     first = run_study(config, out=out, client=client, progress=False)
     status = first.summary().set_index("city")["status"].to_dict()
@@ -92,8 +66,8 @@ def test_study_records_failure_and_resumes(four_cities, client, tmp_path):
 
 
 def test_changed_city_config_is_rerun(four_cities, client, tmp_path):
-    config, _ = four_cities
-    one = {"study": config["study"], "cities": config["cities"][:1]}
+    config = four_cities
+    one = {**config, "cities": config["cities"][:1]}
     out = tmp_path / "out"
     assert run_study(one, out=out, client=client, progress=False).outcomes[0].status == "done"
     changed = copy.deepcopy(one)
@@ -135,6 +109,15 @@ def test_study_config_reports_every_problem(tmp_path):
     assert any("listed twice" in p for p in problems)
     assert any("flavour" in p for p in problems)
     assert any("neither a config file nor a study template" in p for p in problems)
+
+
+def test_sample_study_cities_differ(tmp_path):
+    from urbanrisk.layers import read_raster
+
+    config = sample_study(tmp_path, n_cities=2, dem_shift_m=-0.5)
+    study = load_study_config(config)
+    dems = [read_raster(study.cities[c]["layers"]["dem"]) for c in ("city0", "city1")]
+    np.testing.assert_allclose((dems[0] - dems[1]).values, 0.5, rtol=1e-6)
 
 
 def test_merge_configs_does_not_change_inputs():

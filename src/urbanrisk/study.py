@@ -64,6 +64,7 @@ __all__ = [
     "StudyResult",
     "load_study_config",
     "run_study",
+    "sample_study",
     "merge_configs",
     "comparison_figure",
 ]
@@ -203,8 +204,8 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
     Traceback (most recent call last):
     ...
     urbanrisk.errors.ConfigError: 2 problem(s):
-      - city 'a' has neither a config file nor a study template
-      - city 'b' has neither a config file nor a study template
+      - city 'a' has neither a config file nor a study template or [shared]
+      - city 'b' has neither a config file nor a study template or [shared]
     """
     problems: list[str] = []
     if isinstance(path, Mapping):
@@ -271,8 +272,10 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
             if loaded is None:
                 continue
             city_cfg, city_dir = merge_configs(city_cfg, loaded), cpath.parent
-        elif not template:
-            problems.append(f"city {cname!r} has neither a config file nor a study template")
+        elif not template and not shared:
+            problems.append(
+                f"city {cname!r} has neither a config file nor a study template or [shared]"
+            )
             continue
         overrides = entry.get("overrides", {})
         if not isinstance(overrides, Mapping):
@@ -286,6 +289,63 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
     if problems:
         raise ConfigError(problems, source=str(source) if source else None)
     return StudyConfig(name=name, cities=cities, base_dirs=base_dirs, source=source)
+
+
+def sample_study(
+    folder: str | os.PathLike,
+    *,
+    n_cities: int = 4,
+    dem_shift_m: float = -0.2,
+    broken: bool = False,
+) -> dict[str, Any]:
+    """Write a small study made from the sample city, to try :func:`run_study` without data.
+
+    City ``i`` is the sample city (:func:`urbanrisk.datasets.load` ``"helsinki"``) with its
+    DEM lowered by ``i * -dem_shift_m`` metres (so later cities are lower-lying and reached
+    earlier by the sea); the shifted DEMs are written to ``folder``. With ``broken=True``
+    one more city points at a file that is not a raster, to see how a failure is recorded.
+
+    Parameters
+    ----------
+    folder : path-like
+        Where the shifted DEMs are written.
+    n_cities : int, default 4
+        Number of working cities.
+    dem_shift_m : float, default -0.2
+        Elevation change from one city to the next.
+    broken : bool, default False
+        Add a city that fails.
+
+    Returns
+    -------
+    dict
+        The study config as a mapping, ready for :func:`run_study`.
+    """
+    from urbanrisk import datasets
+    from urbanrisk.layers import read_raster, write_raster
+    from urbanrisk.profile.demo import DEMO_SETTINGS
+
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    layers = ("buildings", "roads", "green", "districts", "sea", "landcover", "population",
+              "flood_depth", "lst")
+    base = {k: dict(v) for k, v in DEMO_SETTINGS.items()}
+    base["layers"] = {layer: str(datasets.get_path("helsinki", layer)) for layer in layers}
+    dem = read_raster(datasets.get_path("helsinki", "dem"))
+    cities = []
+    for i in range(n_cities):
+        path = root / f"dem_city{i}.tif"
+        shifted = dem + i * dem_shift_m
+        shifted.attrs = dict(dem.attrs)
+        write_raster(shifted, path, overwrite=True)
+        cities.append({"name": f"city{i}", "overrides": {
+            "city": {"name": f"City {i}"}, "layers": {"dem": str(path)}}})
+    if broken:
+        path = root / "dem_broken.tif"
+        path.write_bytes(b"this is not a GeoTIFF")
+        cities.append({"name": "broken", "overrides": {
+            "city": {"name": "Broken"}, "layers": {"dem": str(path)}}})
+    return {"study": {"name": "sample"}, "shared": base, "cities": cities}
 
 
 # --------------------------------------------------------------------------------------
