@@ -322,3 +322,15 @@ def test_landcover_and_population_rebuild_from_the_vectors(build, city):
     assert transform == city.population.rio.transform()
     np.testing.assert_allclose(pop, city.population.values, atol=0.051)
     assert abs(total - _documented_population()) < 0.5
+
+
+def test_city_pickles_by_name(city):
+    import copy
+    import pickle
+
+    _ = city.districts  # something cached
+    again = pickle.loads(pickle.dumps(city))
+    assert again.name == "helsinki" and again.layers == city.layers
+    assert len(again.districts) == len(city.districts)
+    assert copy.deepcopy(city).name == "helsinki"
+    assert "dem" in dir(city)

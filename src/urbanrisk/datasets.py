@@ -312,6 +312,10 @@ class SampleCity:
         ]
         return pd.DataFrame(rows).set_index("layer", drop=False).rename_axis(None)
 
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        # Pickle by name (e.g. to ship to dask workers): the layers are re-read there.
+        return (SampleCity, (self.name,))
+
     def __repr__(self) -> str:
         return f"SampleCity({self.name!r}; layers: {', '.join(self._infos)})"
 
