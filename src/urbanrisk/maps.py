@@ -72,6 +72,7 @@ SEQUENTIAL_CMAP = "viridis"
 DIVERGING_SAFE_CMAP = "cividis"
 
 _LAND = "#e8e8e8"
+_WHITE = (1.0, 1.0, 1.0, 1.0)
 _EDGE = "#444444"
 
 
@@ -387,7 +388,7 @@ def choropleth_map(
         (float(finite.max()) + 1.0 if len(finite) else 1.0),
     )
     cm = _cmap(cmap)
-    zones.plot(ax=ax, color=[cm(norm(v)) if np.isfinite(v) else (1.0, 1.0, 1.0, 1.0) for v in values],
+    zones.plot(ax=ax, color=[cm(norm(v)) if np.isfinite(v) else _WHITE for v in values],
                edgecolor=_EDGE, linewidth=0.6, hatch=None, zorder=1)
     if (~np.isfinite(values)).any():
         zones[~np.isfinite(values)].plot(ax=ax, facecolor="white", edgecolor=_EDGE,
@@ -516,7 +517,7 @@ def patches_map(
     vmax = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
     norm = Normalize(vmin=0.0, vmax=vmax)
     cm = _cmap(SEQUENTIAL_CMAP)
-    patches.plot(ax=ax, color=[cm(norm(v)) if np.isfinite(v) else (1.0, 1.0, 1.0, 1.0) for v in values],
+    patches.plot(ax=ax, color=[cm(norm(v)) if np.isfinite(v) else _WHITE for v in values],
                  edgecolor=_EDGE, linewidth=0.3, zorder=2)
     cb = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cm), ax=ax, shrink=0.7)
     cb.set_label(legend_label)
