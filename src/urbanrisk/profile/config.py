@@ -214,6 +214,11 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                     "counts for access (m²; 0.5 ha).", _non_negative),
         "top_candidates": Field("int", 3, "Number of candidate sites to pick (greedy).",
                                 _positive),
+        "candidate_classes": Field("list[int]", None, "Without a `candidates` layer: "
+                                   "land-cover classes whose parcels are candidate sites "
+                                   "(e.g. open land)."),
+        "candidate_min_area_m2": Field("float", 2000.0, "Smallest candidate parcel from "
+                                       "`candidate_classes` (m²).", _non_negative),
     },
     "coast": {
         "run": Field("bool", None, "Run the coastal inundation analysis; default: when "

@@ -421,11 +421,15 @@ def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
         try:
             part(ctx, res, patches, graph, kernel)
         except AnalysisUnavailable as exc:
-            missing.append(label)
+            missing.append(f"{label} ({exc})")
             res.notes.append(f"{label.capitalize()} not computed: {exc}.")
+        except Exception as exc:  # noqa: BLE001 - one part failing keeps the others
+            missing.append(f"{label} (failed: {type(exc).__name__}: {exc})")
+            res.notes.append(f"{label.capitalize()} failed: {type(exc).__name__}: {exc}.")
+            logger.warning("%s: %s failed: %s", city, label, exc)
         tick(1)
     if missing:
-        res.reason = "without " + ", ".join(missing) + " (not available)"
+        res.reason = "without " + "; ".join(missing)
     cands = res.vectors.get("green_candidates")
     res.maps.append(MapSpec(
         "green_patches_dpc",
@@ -436,7 +440,7 @@ def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
             out, column="dPC", title=f"{city}: importance of green patches (dPC)",
             legend_label="dPC (% of PC lost without the patch)", credit=ctx.credit,
             candidates=cands,
-            candidate_rank_column="rank" if cands is not None else None,
+            candidate_rank_column="greedy_step" if cands is not None else None,
             background=ctx.layers.get("districts"),
         ),
     ))
@@ -461,18 +465,139 @@ def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
     ]
 
 
-def _cbi(ctx, res, patches, graph, kernel) -> None:
-    raise AnalysisUnavailable("urbanrisk.green CBI indicator functions are not available")
+def _city_boundary(ctx: Context, crs: Any) -> gpd.GeoDataFrame | None:
+    if "districts" not in ctx.layers:
+        return None
+    return ctx.layers["districts"].to_crs(crs)
 
 
-def _green_access(ctx, res, patches, graph, kernel) -> None:
-    raise AnalysisUnavailable("urbanrisk.green access functions are not available")
+def _cbi(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> None:
+    """CBI indicators 1 and 2 on the habitat patches."""
+    cbi_natural_areas = api("green", "cbi_natural_areas")
+    cbi_connectivity = api("green", "cbi_connectivity")
+    city_poly = _city_boundary(ctx, patches.crs)
+    if city_poly is None:
+        raise AnalysisUnavailable("CBI indicator 1 needs the city area: give `districts`")
+    sec = ctx.config.section("green")
+    one = cbi_natural_areas(patches, city_poly)
+    row1 = one[one["indicator"] == "cbi_1_natural_areas"].iloc[0]
+    barriers = _barriers(ctx)
+    two = cbi_connectivity(patches, gap_m=sec["gap_m"],
+                           barriers=None if barriers is None else barriers.to_crs(patches.crs),
+                           city=city_poly)
+    row2 = two[two["indicator"] == "cbi_2_connectivity"].iloc[0]
+    res.rows += [
+        indicator_row(ctx.city, "cbi1_natural_area_share", float(row1["value"])),
+        indicator_row(ctx.city, "cbi1_score", float(row1["score"])),
+        indicator_row(ctx.city, "cbi2_connectivity_ha", float(row2["value"])),
+        indicator_row(ctx.city, "cbi2_score", float(row2["score"])),
+    ]
+    res.tables["green_cbi"] = pd.concat([one, two], ignore_index=True)
+    res.notes.append(
+        "City Biodiversity Index indicators 1 (natural area as a share of the city, the "
+        "districts' area) and 2 (effective mesh size of groups of habitat patches less than "
+        f"{sec['gap_m']:g} m apart unless a major road or railway lies between, over the "
+        "total natural area), each with its scoring points from the CBI User's Manual."
+    )
 
 
-def _candidates(ctx, res, patches, graph, kernel) -> None:
-    if "candidates" not in ctx.layers:
-        raise AnalysisUnavailable("no candidates layer given")
-    raise AnalysisUnavailable("urbanrisk.green.planning is not available")
+def _green_access(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> None:
+    """Share of residents within walking distance of a large enough green area."""
+    green_access = api("green", "green_access")
+    if "population" not in ctx.layers and "buildings" not in ctx.layers:
+        raise AnalysisUnavailable("green access needs `population` or `buildings`")
+    sec = ctx.config.section("green")
+    green = ctx.layers["green"] if "green" in ctx.layers else patches
+    zones = _city_boundary(ctx, green.crs)
+    zone_column = "name" if zones is not None and "name" in zones.columns else None
+    if zones is None:
+        x0, y0, x1, y1 = green.total_bounds
+        from shapely.geometry import box
+
+        zones = gpd.GeoDataFrame({"name": [ctx.city]}, geometry=[box(x0, y0, x1, y1)],
+                                 crs=green.crs)
+        zone_column = "name"
+    kwargs = ({"population": ctx.layers["population"]} if "population" in ctx.layers
+              else {"buildings": ctx.layers["buildings"]})
+    acc = green_access(green, zones, walk_distance_m=sec["access_distance_m"],
+                       min_area_m2=sec["access_min_area_m2"], zone_column=zone_column,
+                       **kwargs)
+    total = float(acc["residents"].sum())
+    share = 100.0 * float(acc["residents_with_access"].sum()) / total if total > 0 else np.nan
+    res.rows.append(indicator_row(ctx.city, "green_access_share", share))
+    res.tables["green_access_by_district"] = acc
+    if "districts" in ctx.layers:
+        zout = zones.copy()
+        key = zout[zone_column] if zone_column else zout.index.to_series()
+        by = acc.set_index("zone")["share_with_access"]
+        zout["green_access_pct"] = 100.0 * key.map(by).astype(float).to_numpy()
+        res.vectors["green_access_by_district"] = zout
+        res.maps.append(MapSpec(
+            "green_access_by_district",
+            f"Share of residents within {sec['access_distance_m']:g} m of a green area of at "
+            f"least {sec['access_min_area_m2'] / 1e4:g} ha, per district.",
+            lambda: _maps().choropleth_map(
+                zout, "green_access_pct", title=f"{ctx.city}: access to green space",
+                legend_label=f"Residents within {sec['access_distance_m']:g} m of green "
+                             "space (%)", credit=ctx.credit, fmt="{:.0f} %",
+            ),
+        ))
+    res.notes.append(
+        f"Green access: residents whose home lies within {sec['access_distance_m']:g} m "
+        f"(straight line) of a green area of at least {sec['access_min_area_m2']:g} m² "
+        "(WHO Regional Office for Europe 2016 rule of thumb)."
+    )
+
+
+def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> None:
+    """Rank candidate sites by ECA gain (with heat co-benefit) and pick the best k."""
+    sec = ctx.config.section("green")
+    if "candidates" in ctx.layers:
+        cands = ctx.layers["candidates"].to_crs(patches.crs)
+        source = "the candidates layer"
+    elif sec["candidate_classes"] and "landcover" in ctx.layers:
+        patches_from_landcover = api("green", "patches_from_landcover")
+        cands = patches_from_landcover(ctx.layers["landcover"],
+                                       habitat_classes=sec["candidate_classes"],
+                                       min_area_m2=sec["candidate_min_area_m2"],
+                                       diagonal=False).to_crs(patches.crs)
+        source = (f"land-cover classes {sec['candidate_classes']} (parcels of at least "
+                  f"{sec['candidate_min_area_m2']:g} m²)")
+    else:
+        raise AnalysisUnavailable("no candidate sites (give `candidates` or "
+                                  "green.candidate_classes with `landcover`)")
+    rank_candidates = api("green", "rank_candidates")
+    best_sites = api("green", "best_sites")
+    co = None
+    heat = ctx.results.get("heat")
+    if "population" in ctx.layers and heat is not None and heat.status == "done" \
+            and "heat_hot_spots" in heat.rasters:
+        residents_near = api("green", "residents_near")
+        hot = heat.rasters["heat_hot_spots"]
+        pop = ctx.layers["population"]
+        try:
+            where = (hot.rio.reproject_match(pop) == 1)
+            co = pd.DataFrame({"residents_hot_near": residents_near(
+                cands, pop, distance_m=sec["access_distance_m"], where=where)})
+        except Exception as exc:  # noqa: BLE001 - the co-benefit is optional
+            logger.warning("heat co-benefit of candidate sites not computed: %s", exc)
+    ranked = rank_candidates(patches, cands, kernel=kernel,
+                             max_distance_m=sec["max_distance_m"], co_benefits=co)
+    k = min(int(sec["top_candidates"]), len(cands))
+    picks = best_sites(patches, cands, k=k, kernel=kernel, max_distance_m=sec["max_distance_m"])
+    out = cands.join(ranked.drop(columns=[c for c in ranked.columns if c in cands.columns]))
+    out["greedy_step"] = np.nan
+    out.loc[picks["candidate"].to_numpy(), "greedy_step"] = picks["step"].to_numpy()
+    res.vectors["green_candidates"] = out
+    res.tables["green_best_sites"] = picks
+    res.rows.append(indicator_row(ctx.city, "best_candidate_eca_gain_ha",
+                                  float(ranked["eca_gain_m2"].max()) / 1e4))
+    res.notes.append(
+        f"Candidate sites from {source}, ranked by the ECA each would add alone"
+        + (" combined with the residents of heat hot spots within reach of the site "
+           "(normalised criteria, equal weights)" if co is not None else "")
+        + f"; the best {k} chosen greedily, gains recomputed after each pick."
+    )
 
 
 # ======================================================================================
