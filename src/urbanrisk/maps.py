@@ -189,11 +189,23 @@ def finish_map(ax: Any, *, title: str, credit: str = "", scale_bar: bool = True)
     """
     ax.set_title(title, fontsize=12)
     _bare(ax)
+    _fit_figure(ax)
     add_north_arrow(ax)
     if credit:
         add_credit(ax, credit)
     if scale_bar:
         add_scale_bar(ax)
+
+
+def _fit_figure(ax: Any, *, height_in: float = 7.0) -> None:
+    """Size a one-map figure to the map's aspect (room for the colour bar beside it)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    if abs(y1 - y0) <= 0 or abs(x1 - x0) <= 0:
+        return
+    aspect = abs(x1 - x0) / abs(y1 - y0)
+    width = min(12.0, max(5.5, (height_in - 1.0) * aspect + 2.6))
+    ax.figure.set_size_inches(width, height_in)
 
 
 def _bare(ax: Any) -> None:

@@ -103,6 +103,9 @@ def test_counts_in_the_table_equal_counts_in_the_layers(demo, table):
     if "ead" in b:
         assert _value(table, "ead") == pytest.approx(b["ead"].sum(), rel=1e-9)
         assert _value(table, "ead_lower") <= _value(table, "ead") <= _value(table, "ead_upper")
+        by_zone = pd.read_csv(out / "tables" / "flood_damage_by_district.csv")
+        assert by_zone.loc[by_zone["variable"] == "ead", "value"].sum() == pytest.approx(
+            _value(table, "ead"), rel=1e-9)
     roads = read_vector(out / "profile.gpkg", layer="roads")
     assert _value(table, "roads_exposed_km", "RP100") == pytest.approx(
         roads["flood_exposed_length_m_rp100"].sum() / 1000, rel=1e-9)
