@@ -140,10 +140,11 @@ def test_matches_per_level_labelling_on_random_dems(connectivity, seed):
         np.testing.assert_array_equal(ext[k] == 1, expected, err_msg=f"level {level}")
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("connectivity", [4, 8])
-def test_matches_labelling_with_a_sea_mask(connectivity):
+def test_matches_labelling_with_a_sea_mask(connectivity, dtype):
     rng = np.random.default_rng(7)
-    z = random_dem(rng, (50, 50), dtype="float64")
+    z = random_dem(rng, (50, 50), dtype=dtype)
     sea_mask = np.zeros(z.shape, bool)
     sea_mask[:, :3] = True
     sea_da = xr.DataArray(sea_mask, dims=("y", "x"))
@@ -303,3 +304,21 @@ def test_first_flood_year_level_equal_to_connection_counts():
     out = first_flood_year(np.array([0.1, 0.3, 0.2, 0.6, np.nan, np.inf, -5.0]), lv)
     assert out.values.tolist()[:4] == [2030.0, 2050.0, 2050.0, 2100.0]
     assert np.isnan(out.values[4:6]).all() and out.values[6] == 2030.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), connectivity=st.sampled_from([4, 8]))
+def test_float32_packed_kernel_equals_generic_kernel(seed, connectivity):
+    from urbanrisk.coast._flood import _OFF4, _OFF8, priority_flood
+
+    rng = np.random.default_rng(seed)
+    z = random_dem(rng, (23, 31))
+    z[rng.random(z.shape) < 0.05] = np.nan
+    z[3, 4] = -np.inf if seed % 2 else z[3, 4]
+    seeds = np.full(z.shape, np.nan)
+    seeds[0, :5] = -np.inf
+    seeds[-1, -3:] = z[-1, -3:]
+    off = _OFF8 if connectivity == 8 else _OFF4
+    packed = priority_flood(z, seeds.astype("float32"), off)  # float32: packed, padded heap
+    generic = priority_flood(z.astype("float64"), seeds, off)  # float64: generic heap
+    np.testing.assert_array_equal(packed.astype("float64"), generic)

@@ -69,6 +69,18 @@ def priority_flood(z, seed_keys, offsets):
     n = ny * nx
     itype = np.int32 if n < 2**31 - 1 else np.int64
     out = np.full(n, np.inf, dtype=z.dtype)
+    if z.dtype == np.float32 and (ny + 2) * (nx + 2) < 2**31 - 1:
+        # float32 heights: a NaN-padded grid (no bounds checks, linear neighbour offsets) and
+        # a heap of single uint64 words (order-preserving key bits << 32 | cell index)
+        zp = np.pad(z, 1, constant_values=np.nan).ravel()
+        sp = np.pad(np.asarray(seed_keys, dtype=np.float32), 1, constant_values=np.nan).ravel()
+        npad = zp.size
+        outp = np.full(npad, np.inf, dtype=np.float32)
+        lin = (offsets[:, 0] * (nx + 2) + offsets[:, 1]).astype(np.int64)
+        _flood_packed(zp, sp, zp.view(np.uint32), sp.view(np.uint32), lin, outp,
+                      np.zeros(npad, dtype=np.bool_), np.empty(npad, dtype=np.uint64),
+                      np.empty(npad, dtype=np.int32))
+        return outp.reshape(ny + 2, nx + 2)[1:-1, 1:-1].copy()
     _flood(
         z.ravel(),
         np.ascontiguousarray(seed_keys, dtype=z.dtype).ravel(),
@@ -124,3 +136,88 @@ def _flood(zf, sk, ny, nx, offsets, out, closed, keys, idx, pit):
             else:
                 out[j] = zf[j]
                 size = _heap_push(keys, idx, size, zf[j], j)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ordered(bits):
+    """float32 bit pattern → uint64 whose unsigned order is the float order (NaN aside)."""
+    b = np.uint64(bits)
+    if b >> np.uint64(31):
+        return (~b) & np.uint64(0xFFFFFFFF)
+    return b | np.uint64(0x80000000)
+
+
+@njit(cache=True, nogil=True)
+def _push_packed(heap, size, key):
+    pos = size
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        pk = heap[parent]
+        if pk <= key:
+            break
+        heap[pos] = pk
+        pos = parent
+    heap[pos] = key
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _pop_packed(heap, size):
+    top = heap[0]
+    size -= 1
+    if size > 0:
+        key = heap[size]
+        pos = 0
+        while True:
+            child = 2 * pos + 1
+            if child >= size:
+                break
+            if child + 1 < size and heap[child + 1] < heap[child]:
+                child += 1
+            ck = heap[child]
+            if key <= ck:
+                break
+            heap[pos] = ck
+            pos = child
+        heap[pos] = key
+    return top, size
+
+
+@njit(cache=True, nogil=True)
+def _flood_packed(zf, sk, zord, skord, lin, out, closed, heap, pit):
+    n = zf.size
+    low = np.uint64(0xFFFFFFFF)
+    shift = np.uint64(32)
+    size = 0
+    head = 0
+    tail = 0
+    for i in range(n):
+        if np.isnan(zf[i]):
+            closed[i] = True
+            out[i] = np.nan
+        elif not np.isnan(sk[i]):
+            closed[i] = True
+            out[i] = sk[i]
+            size = _push_packed(heap, size, (_ordered(skord[i]) << shift) | np.uint64(i))
+    noff = lin.size
+    while size > 0 or head < tail:
+        if head < tail:
+            c = np.int64(pit[head])
+            head += 1
+        else:
+            top, size = _pop_packed(heap, size)
+            c = np.int64(top & low)
+        level = out[c]
+        for k in range(noff):
+            j = c + lin[k]
+            if closed[j]:
+                continue
+            closed[j] = True
+            zj = zf[j]
+            if zj <= level:
+                out[j] = level
+                pit[tail] = j
+                tail += 1
+            else:
+                out[j] = zj
+                size = _push_packed(heap, size, (_ordered(zord[j]) << shift) | np.uint64(j))
