@@ -605,7 +605,9 @@ def inundation_map(
     )
     vmax = max(vmax, 1e-6)
     nr, nc = len(scen), len(years)
-    fig = Figure(figsize=(3.6 * nc + 1.2, 3.4 * nr + 0.8), layout="constrained")
+    x0, y0, x1, y1 = (float(v) for v in first.rio.bounds())
+    panel_w = min(5.0, max(1.8, 3.4 * (x1 - x0) / max(y1 - y0, 1e-9)))
+    fig = Figure(figsize=(panel_w * nc + 1.6, 3.4 * nr + 1.0), layout="constrained")
     axes = fig.subplots(nr, nc, squeeze=False)
     im = None
     for i, s in enumerate(scen):

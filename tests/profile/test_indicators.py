@@ -52,6 +52,9 @@ def test_rows_are_sorted_naturally_and_round_trip_through_csv(tmp_path):
             for rp, v in ((500, 4), (10, 1), (100, 3), (50, 2))]
     t = indicator_table(rows)
     assert t["scenario"].tolist() == ["RP10", "RP50", "RP100", "RP500"]
+    q = indicator_table([indicator_row("A", "sea_area_km2", 1.0, scenario=f"SSP5-8.5 q{v}",
+                                       year=2100) for v in ("0.83", "0.5", "0.17")])
+    assert q["scenario"].tolist() == ["SSP5-8.5 q0.17", "SSP5-8.5 q0.5", "SSP5-8.5 q0.83"]
     t.to_csv(tmp_path / "t.csv", index=False)
     back = indicator_table(pd.read_csv(tmp_path / "t.csv", keep_default_na=False,
                                        na_values=[""]))

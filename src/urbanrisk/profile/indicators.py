@@ -381,8 +381,8 @@ def indicator_table(rows: Iterable[dict] | pd.DataFrame) -> pd.DataFrame:
 
 
 def _natural(text: str) -> str:
-    """Sort key with numbers zero-padded, so RP10 < RP50 < RP100."""
-    return re.sub(r"\d+", lambda m: m.group().zfill(10), str(text))
+    """Sort key with whole numbers zero-padded: RP10 < RP50 < RP100, q0.17 < q0.5."""
+    return re.sub(r"(?<![.\d])\d+", lambda m: m.group().zfill(10), str(text))
 
 
 def registry_table() -> pd.DataFrame:

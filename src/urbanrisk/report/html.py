@@ -137,6 +137,62 @@ def _status_table(status: pd.DataFrame) -> str:
             f"<th>Seconds</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
+def _pick(table: pd.DataFrame, indicator: str, scenario: str | None = None,
+          year: int | None = None) -> float | None:
+    sel = table[table["indicator"] == indicator]
+    if scenario is not None:
+        sel = sel[sel["scenario"] == scenario]
+    if year is not None:
+        sel = sel[sel["year"] == year]
+    if len(sel) != 1 or pd.isna(sel["value"].iloc[0]):
+        return None
+    return float(sel["value"].iloc[0])
+
+
+def _glance(table: pd.DataFrame) -> str:
+    """Write a few plain sentences from the indicator table (nothing not in it)."""
+    out = []
+    rps = [s for s in table.loc[table["indicator"] == "buildings_exposed", "scenario"]
+           if isinstance(s, str)]
+    rp = "RP100" if "RP100" in rps else (rps[-1] if rps else None)
+    if rp is not None:
+        b = _pick(table, "buildings_exposed", rp)
+        p = _pick(table, "people_exposed", rp)
+        txt = f"In the {rp[2:]}-year flood, {b:,.0f} buildings"
+        txt += f" and about {p:,.0f} residents are exposed." if p is not None else " are exposed."
+        ead, lo, hi = (_pick(table, k) for k in ("ead", "ead_lower", "ead_upper"))
+        if ead is not None:
+            txt += f" Expected annual building damage: {ead:,.0f} EUR/yr"
+            if lo is not None and hi is not None:
+                txt += f" (bounds {lo:,.0f}–{hi:,.0f})"
+            txt += "."
+        out.append(txt)
+    heat = _pick(table, "people_heat_hotspot")
+    if heat is not None:
+        out.append(f"About {heat:,.0f} residents live in heat hot spots.")
+    eca, share = _pick(table, "eca_ha"), _pick(table, "eca_share")
+    if eca is not None:
+        txt = f"The green network's equivalent connected area is {eca:,.1f} ha"
+        txt += f" ({share:.0f} % of the habitat area)." if share is not None else "."
+        acc = _pick(table, "green_access_share")
+        if acc is not None:
+            txt += f" {acc:.0f} % of residents live near a large enough green area."
+        out.append(txt)
+    sea = table[(table["indicator"] == "sea_buildings")]
+    if len(sea):
+        last = sea[sea["year"] == sea["year"].max()]
+        parts = [f"{rec['scenario']}: {rec['value']:,.0f}" for rec in
+                 last.to_dict(orient="records")]
+        out.append(f"Buildings reached by the sea by {int(sea['year'].max())} — "
+                   + "; ".join(parts) + ".")
+    lrr = _pick(table, "shoreline_lrr_median_m_yr")
+    if lrr is not None:
+        out.append(f"Median shoreline change rate: {lrr:+.2f} m/yr (negative = erosion).")
+    if not out:
+        return "<p>No analysis produced indicators.</p>"
+    return "<ul>" + "".join(f"<li>{_esc(t)}</li>" for t in out) + "</ul>"
+
+
 def _list(items: Iterable[str], cls: str = "") -> str:
     items = list(items)
     if not items:
@@ -183,11 +239,14 @@ def profile_report_html(
         + (f" on {_esc(manifest['created'])}" if manifest.get("created") else "")
         + ". Every number below is computed from the input layers listed under "
         "<a href=\"#credits\">Data and credits</a>.</p></header>",
-        '<nav><ul><li><a href="#analyses-h">Analyses run</a></li>'
+        '<nav><ul><li><a href="#glance">At a glance</a></li>'
+        '<li><a href="#analyses-h">Analyses run</a></li>'
         '<li><a href="#maps">Maps</a></li><li><a href="#indicators-h">Indicators</a></li>'
         '<li><a href="#methods">Methods and references</a></li>'
         '<li><a href="#definitions">Indicator definitions</a></li>'
         '<li><a href="#credits">Data and credits</a></li></ul></nav>',
+        '<h2 id="glance">At a glance</h2>',
+        _glance(table),
         '<h2 id="analyses-h">Analyses run</h2>',
         "<p>Analyses that were skipped or failed have no rows in the indicator table; "
         "their numbers are not estimated.</p>",
