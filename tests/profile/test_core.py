@@ -107,3 +107,17 @@ def test_run_profile_is_picklable_and_writes(tiny_flood, tmp_path):
 
     with pytest.raises(OutputExistsError):  # refused before any work is done
         run_profile(cfg, tmp_path / "out")
+
+
+def test_progress_bar_per_analysis_and_explore(tiny_flood, capsys):
+    fd, b = tiny_flood
+    p = CityProfile.from_layers("Tiny", layers={"flood_depth": fd, "buildings": b},
+                                hazard={"country": "FIN"}).run(progress=True)
+    err = capsys.readouterr().err
+    assert "Tiny: hazard" in err and "5/5" in err
+    assert "Tiny: coast" not in err  # skipped analyses get no bar
+    m = p.explore("buildings", column="damage_rp100")
+    html = m.get_root().render()
+    assert "tileLayer(" not in html and "damage_rp100" in html
+    with pytest.raises(ConfigError, match="no layer 'nope'"):
+        p.explore("nope")
