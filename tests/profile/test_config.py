@@ -178,3 +178,22 @@ def test_every_key_is_documented():
     text = cfg_doc.read_text()
     missing = [f"{s}.{k}" for s, f in SCHEMA.items() for k in f if f"`{k}`" not in text]
     assert not missing, f"docs/config.md does not mention {missing}"
+
+
+def test_unreadable_files_and_missing_gpkg_layers_are_reported_up_front(city_dir):
+    (city_dir / "data" / "junk.tif").write_text("not a raster")
+    path = _write(city_dir, """
+        [city]
+        name = "X"
+        [layers]
+        buildings = { path = "data/buildings.gpkg", layer = "roofs" }
+        lst = "data/junk.tif"
+        roads = "data/rp10.tif"
+    """)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    text = str(info.value)
+    assert "3 problem(s)" in text
+    assert "has no layer 'roofs' (layers: buildings)" in text
+    assert "layers.lst:" in text and "cannot be read as a raster" in text
+    assert "layers.roads:" in text and "cannot be read as a vector layer" in text

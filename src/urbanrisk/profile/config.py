@@ -574,6 +574,8 @@ def _check_layers(
                 path = _resolve(base, p)
                 if not path.is_file():
                     problems.append(f"{where}.{rp}: file not found: {path}")
+                elif prob := _probe(path, True, None):
+                    problems.append(f"{where}.{rp}: {prob}")
                 by_rp[int(rp)] = path
             if int(min(by_rp, default=1)) <= 0:
                 problems.append(f"{where}: return periods must be > 0, got {sorted(by_rp)}")
@@ -599,8 +601,41 @@ def _check_layers(
         path = _resolve(base, p)
         if not path.exists():
             problems.append(f"{where}: file not found: {path}")
+        else:
+            prob = _probe(path, is_raster, opt["layer"])
+            if prob:
+                problems.append(f"{where}: {prob}")
         layers[name] = LayerSource(name=name, path=path, layer=opt["layer"], units=opt["units"])
     return layers
+
+
+def _probe(path: Path, is_raster: bool, layer: str | None) -> str | None:
+    """Open the file's header only: a problem sentence, or None when it reads."""
+    if is_raster:
+        try:
+            import rasterio
+
+            with rasterio.open(path) as src:
+                if src.crs is None:
+                    return f"{path} has no CRS; set it in the file (e.g. gdal_edit.py -a_srs)"
+        except Exception as exc:  # noqa: BLE001 - any reason the file does not open
+            return f"{path} cannot be read as a raster ({exc})"
+        return None
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        return None
+    try:
+        import pyogrio
+
+        if layer is not None:
+            names = [n for n, _ in pyogrio.list_layers(path)]
+            if layer not in names:
+                return f"{path} has no layer {layer!r} (layers: {', '.join(names)})"
+        info = pyogrio.read_info(path, layer=layer)
+        if not info.get("crs"):
+            return f"{path} has no CRS; set it with gdf.set_crs(...) and save it again"
+    except Exception as exc:  # noqa: BLE001 - any reason the file does not open
+        return f"{path} cannot be read as a vector layer ({exc})"
+    return None
 
 
 def _check_analyses(
