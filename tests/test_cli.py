@@ -109,3 +109,11 @@ def test_demo_writes_the_profile_and_prints_the_time(tmp_path, capsys):
     # a second run needs --overwrite
     assert main(["demo", "--out", str(out), "--no-progress"]) == 2
     assert main(["demo", "--out", str(out), "--no-progress", "--overwrite"]) == 0
+
+
+def test_study_command_is_wired(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["study", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--scheduler" in out and "--workers" in out and "--force" in out

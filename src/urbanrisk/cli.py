@@ -5,12 +5,14 @@ Commands::
     urbanrisk demo [--out DIR] [--overwrite]      the sample city's full profile
     urbanrisk profile CITY.toml --out DIR          a city's profile from its config
     urbanrisk indicators [--format text|markdown|csv]   the indicator definitions
+    urbanrisk check CITY.toml                      check a config, run nothing
+    urbanrisk study STUDY.toml --out DIR [--scheduler ADDR] [--workers N] [--force]
     urbanrisk --version
 
 Exit codes: 0 success; 1 an unexpected internal error (a bug: please report it with the
 ``--debug`` traceback); 2 a user error (bad config, missing file, existing output folder,
 bad data) — the message says what to do, no traceback unless ``--debug``; 3 the outputs
-were written but at least one analysis failed (listed on stderr and in the report);
+were written but at least one analysis (or, for ``study``, one city) failed;
 130 interrupted.
 """
 
@@ -70,7 +72,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _add_study(sub) -> None:
-    """Let :mod:`urbanrisk.study` add its ``study`` command if it provides one."""
+    """Add the ``study`` command (or let :mod:`urbanrisk.study` add its own ``add_cli``)."""
     try:
         from urbanrisk import study
     except Exception:  # noqa: BLE001 - the study module is optional for the CLI
@@ -78,6 +80,36 @@ def _add_study(sub) -> None:
     add = getattr(study, "add_cli", None)
     if callable(add):
         add(sub)
+        return
+    if not hasattr(study, "run_study"):
+        return
+    p = sub.add_parser("study", help="run many cities' profiles on dask.distributed")
+    p.add_argument("config", type=Path, help="the study's .toml file")
+    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--scheduler", default=None,
+                   help="address of a running dask scheduler (tcp://host:8786); default: a "
+                   "local cluster sized to the machine")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes of the local cluster")
+    p.add_argument("--memory-limit", default=None, help="memory per local worker, e.g. 2GiB")
+    p.add_argument("--force", action="store_true",
+                   help="redo cities whose outputs are already complete")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=_cmd_study)
+
+
+def _cmd_study(args) -> int:
+    from urbanrisk.study import run_study
+
+    t0 = time.perf_counter()
+    result = run_study(args.config, out=args.out, client=args.scheduler,
+                       workers=args.workers, memory_limit=args.memory_limit,
+                       force=args.force, progress=not args.no_progress)
+    for o in result.outcomes:
+        extra = f" at {o.stage}: {o.message}" if o.status == "failed" else ""
+        print(f"  {o.city:<20} {o.status}{extra}")
+    print(f"study written to {result.out} in {time.perf_counter() - t0:.1f} s")
+    return EXIT_PARTIAL if any(o.status == "failed" for o in result.outcomes) else EXIT_OK
 
 
 def _setup_logging(debug: bool) -> None:
@@ -182,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = _COMMANDS.get(args.command) or getattr(args, "func", None)
     if handler is None:  # pragma: no cover - a subcommand without a handler
         parser.error(f"unknown command {args.command}")
-    if args.command in ("demo", "profile"):
+    if args.command in ("demo", "profile", "study"):
         import matplotlib
 
         matplotlib.use("Agg")

@@ -325,13 +325,16 @@ class ProfileConfig:
         return {k: v.files() for k, v in self.layers.items() if v.files()}
 
 
-def load_config(path: str | Path) -> ProfileConfig:
+def load_config(path: str | Path, *, probe_files: bool = True) -> ProfileConfig:
     r"""Read and check a city TOML file; layer paths are relative to the file.
 
     Parameters
     ----------
     path : str or path-like
         The ``.toml`` file.
+    probe_files : bool, default True
+        Also open every layer file's header (rasterio / pyogrio) so unreadable files,
+        missing GeoPackage layers and files without a CRS are reported with the rest.
 
     Returns
     -------
@@ -365,7 +368,7 @@ def load_config(path: str | Path) -> ProfileConfig:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], source=str(path)) from None
-    return config_from_dict(data, base_dir=path.parent, source=path)
+    return config_from_dict(data, base_dir=path.parent, source=path, probe_files=probe_files)
 
 
 def config_from_dict(
@@ -373,6 +376,7 @@ def config_from_dict(
     *,
     base_dir: str | Path | None = None,
     source: str | Path | None = None,
+    probe_files: bool = False,
 ) -> ProfileConfig:
     """Check a configuration given as a mapping (the parsed TOML, or built in Python).
 
@@ -385,6 +389,9 @@ def config_from_dict(
         Folder relative layer paths start from; default: the current folder.
     source : str or path-like, optional
         Name of the file, for messages.
+    probe_files : bool, default False
+        Also open every layer file's header (see :func:`load_config`); otherwise only
+        their existence is checked and unreadable files fail when the layers are read.
 
     Returns
     -------
@@ -423,7 +430,7 @@ def config_from_dict(
     if not isinstance(raw_layers, Mapping):
         problems.append(f"[layers] must be a table, got {_typename(raw_layers)}")
         raw_layers = {}
-    layers = _check_layers(raw_layers, base, problems)
+    layers = _check_layers(raw_layers, base, problems, probe_files)
 
     _check_analyses(data, sections, layers, problems)
     _check_output_names(sections["output"], problems)
@@ -534,7 +541,7 @@ def _resolve(base: Path, value: str) -> Path:
 
 
 def _check_layers(
-    raw: Mapping[str, Any], base: Path, problems: list[str]
+    raw: Mapping[str, Any], base: Path, problems: list[str], probe: bool = False
 ) -> dict[str, LayerSource]:
     layers: dict[str, LayerSource] = {}
     known = {**VECTOR_LAYERS, **RASTER_LAYERS}
@@ -574,7 +581,7 @@ def _check_layers(
                 path = _resolve(base, p)
                 if not path.is_file():
                     problems.append(f"{where}.{rp}: file not found: {path}")
-                elif prob := _probe(path, True, None):
+                elif probe and (prob := _probe(path, True, None)):
                     problems.append(f"{where}.{rp}: {prob}")
                 by_rp[int(rp)] = path
             if int(min(by_rp, default=1)) <= 0:
@@ -601,10 +608,8 @@ def _check_layers(
         path = _resolve(base, p)
         if not path.exists():
             problems.append(f"{where}: file not found: {path}")
-        else:
-            prob = _probe(path, is_raster, opt["layer"])
-            if prob:
-                problems.append(f"{where}: {prob}")
+        elif probe and (prob := _probe(path, is_raster, opt["layer"])):
+            problems.append(f"{where}: {prob}")
         layers[name] = LayerSource(name=name, path=path, layer=opt["layer"], units=opt["units"])
     return layers
 
