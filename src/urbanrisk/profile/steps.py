@@ -576,7 +576,11 @@ def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> No
         hot = heat.rasters["heat_hot_spots"]
         pop = ctx.layers["population"]
         try:
-            where = (hot.rio.reproject_match(pop) == 1)
+            from rasterio.enums import Resampling
+
+            # a population cell counts as hot when most of it is hot-spot area
+            share = hot.rio.reproject_match(pop, resampling=Resampling.average)
+            where = share >= 0.5
             co = pd.DataFrame({"residents_hot_near": residents_near(
                 cands, pop, distance_m=sec["access_distance_m"], where=where)})
         except Exception as exc:  # noqa: BLE001 - the co-benefit is optional
@@ -594,8 +598,9 @@ def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> No
                                   float(ranked["eca_gain_m2"].max()) / 1e4))
     res.notes.append(
         f"Candidate sites from {source}, ranked by the ECA each would add alone"
-        + (" combined with the residents of heat hot spots within reach of the site "
-           "(normalised criteria, equal weights)" if co is not None else "")
+        + (" combined with the residents of heat hot spots (population cells at least half "
+           "hot-spot area) within reach of the site (normalised criteria, equal weights)"
+           if co is not None else "")
         + f"; the best {k} chosen greedily, gains recomputed after each pick."
     )
 
