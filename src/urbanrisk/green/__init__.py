@@ -10,7 +10,15 @@ connectivity (:mod:`~urbanrisk.green.planning`).
 """
 
 from urbanrisk.green.corridors import cost_distance, least_cost_corridor
+from urbanrisk.green.fragmentation import effective_mesh_size, effective_mesh_size_raster
 from urbanrisk.green.graph import least_cost_graph, patch_graph
+from urbanrisk.green.indicators import (
+    cbi_connectivity,
+    cbi_natural_areas,
+    cbi_score_connectivity,
+    cbi_score_natural_areas,
+    green_access,
+)
 from urbanrisk.green.kernel import DispersalKernel
 from urbanrisk.green.metrics import (
     ConnectivityIndex,
@@ -25,11 +33,23 @@ from urbanrisk.green.metrics import (
     probability_of_connectivity,
 )
 from urbanrisk.green.patches import merge_patches, patches_from_landcover, patches_from_polygons
+from urbanrisk.green.planning import best_sites, patch_loss, rank_candidates, residents_near
 
 __all__ = [
     "ConnectivityIndex",
     "DispersalKernel",
+    "best_sites",
+    "cbi_connectivity",
+    "cbi_natural_areas",
+    "cbi_score_connectivity",
+    "cbi_score_natural_areas",
     "cost_distance",
+    "effective_mesh_size",
+    "effective_mesh_size_raster",
+    "green_access",
+    "patch_loss",
+    "rank_candidates",
+    "residents_near",
     "least_cost_corridor",
     "least_cost_graph",
     "merge_patches",

@@ -62,6 +62,11 @@ def _validate_patches(patches: gpd.GeoDataFrame, attribute: str) -> gpd.GeoDataF
     return patches
 
 
+def _py(value: object) -> object:
+    """Plain Python scalar for numpy scalars (networkx node keys)."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def _nodes(graph: nx.Graph, patches: gpd.GeoDataFrame) -> None:
     cent = patches.geometry.centroid
     cols = [c for c in patches.columns if c != patches.geometry.name]
@@ -143,7 +148,7 @@ def patch_graph(
         sel = d <= thr
         left, right, d = left[sel], right[sel], d[sel]
     graph.add_edges_from(
-        (ids[i].item(), ids[j].item(), {"distance_m": float(dd)})
+        (_py(ids[i]), _py(ids[j]), {"distance_m": float(dd)})
         for i, j, dd in zip(left, right, d, strict=True)
     )
     logger.info("patch graph: %d patches, %d links", n, graph.number_of_edges())
@@ -228,5 +233,5 @@ def least_cost_graph(
         best = np.full(n, np.inf)
         np.minimum.at(best, others[sel], dd[sel])
         for j in np.flatnonzero(np.isfinite(best)):
-            graph.add_edge(ids[i].item(), ids[j].item(), distance_m=float(best[j]))
+            graph.add_edge(_py(ids[i]), _py(ids[j]), distance_m=float(best[j]))
     return graph
