@@ -244,3 +244,40 @@ def node_terms(indptr, indices, weights, a, limit, mode, connector, nblocks):
         for i in range(n):
             conn_total[i] += conn_blocks[b, i]
     return s_out, conn_total
+
+
+@numba.njit(cache=True)
+def prune_dominated(indptr, indices, weights):
+    """Mark links that no best path needs, with or without any single node removed.
+
+    A link ``(u, v)`` is dropped when two different patches ``x`` and ``y`` each give a
+    detour ``u - x - v`` whose two links are both strictly shorter than ``(u, v)`` and whose
+    total is ``<= w_uv``. Whatever single patch is removed, one detour survives (by
+    induction on link length, its own links are either kept or replaced the same way), so
+    every best-path probability — in the full graph and in every graph minus one patch — is
+    unchanged. Returns a boolean mask over the CSR entries (True = keep).
+    """
+    n = indptr.shape[0] - 1
+    keep = np.ones(indices.shape[0], dtype=np.bool_)
+    mark = np.full(n, np.inf)
+    for u in range(n):
+        for e in range(indptr[u], indptr[u + 1]):
+            mark[indices[e]] = weights[e]
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            wuv = weights[e]
+            count = 0
+            for f in range(indptr[v], indptr[v + 1]):
+                x = indices[f]
+                if x == u:
+                    continue
+                wux = mark[x]
+                wxv = weights[f]
+                if wux < wuv and wxv < wuv and wux + wxv <= wuv:
+                    count += 1
+                    if count >= 2:
+                        keep[e] = False
+                        break
+        for e in range(indptr[u], indptr[u + 1]):
+            mark[indices[e]] = np.inf
+    return keep

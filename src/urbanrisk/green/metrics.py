@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from urbanrisk.errors import EmptyLayerError, InputValueError
-from urbanrisk.green._engine import node_terms
+from urbanrisk.green._engine import node_terms, prune_dominated
 from urbanrisk.green.kernel import DispersalKernel, _require_kernel
 
 __all__ = [
@@ -212,6 +212,14 @@ def _terms(
         w = np.ones_like(d)
         limit = math.inf
     indptr, indices, weights = _csr(n, u, v, w)
+    if mode == 0 and indices.size:
+        keep = prune_dominated(indptr, indices, weights)
+        if not keep.all():
+            rows = np.repeat(np.arange(n), np.diff(indptr))[keep]
+            indices, weights = indices[keep], weights[keep]
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.add.at(indptr, rows + 1, 1)
+            indptr = np.cumsum(indptr)
     s, conn = node_terms(
         indptr, indices, weights, a, float(limit), mode, bool(connector), min(_threads(), n)
     )
