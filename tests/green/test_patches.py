@@ -32,6 +32,7 @@ def test_landcover_patches_by_eye():
     assert p["n_cells"].tolist() == [2, 2, 2, 1]
     assert p["area_m2"].tolist() == [200.0, 200.0, 200.0, 100.0]
     assert p["patch_id"].tolist() == [0, 1, 2, 3]
+    assert p.geometry.is_valid.all()
     np.testing.assert_allclose(p.geometry.area, p["area_m2"])
     four = patches_from_landcover(lc, habitat_classes=[1, 2, 3], diagonal=False)
     assert len(four) == 5
@@ -67,6 +68,7 @@ def test_seurasaari_forest_patches_match_cell_counts():
     assert p["n_cells"].sum() == n_forest
     assert p["area_m2"].sum() == pytest.approx(n_forest * 400.0)
     np.testing.assert_allclose(p.geometry.area, p["area_m2"])
+    assert p.geometry.is_valid.all()
     big = patches_from_landcover(lc, habitat_classes=forest, min_area_m2=10_000)
     assert (big["area_m2"] >= 10_000).all() and len(big) <= len(p)
 

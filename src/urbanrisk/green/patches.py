@@ -149,7 +149,10 @@ def patches_from_landcover(
         transform=transform,
     ):
         parts[int(value) - 1].append(shapely.geometry.shape(geom))
-    geoms = [shapely.union_all(p) if len(p) > 1 else p[0] for p in parts]
+    # cell outlines joined at corners (8-neighbourhood) give self-touching rings: repair
+    geoms = shapely.make_valid(
+        np.array([shapely.union_all(p) if len(p) > 1 else p[0] for p in parts], dtype=object)
+    )
     return _finish(
         geoms, n_cells * cell_area, attribute, landcover.rio.crs, min_area_m2,
         extra={"n_cells": n_cells.astype(np.int64)},
