@@ -284,3 +284,13 @@ def test_bad_inputs():
         node_importance(no_len, kernel=HALF_AT_100)
     with pytest.raises(InputValueError):
         node_importance(nx.DiGraph(g), kernel=HALF_AT_100)
+
+
+def test_zero_length_links_are_kept():
+    # touching patches (distance 0) are fully connected: p = 1
+    g = _graph([1.0, 2.0, 3.0], [(0, 1, 0.0), (1, 2, 0.0)])
+    res = probability_of_connectivity(g, kernel=HALF_AT_100, landscape_area_m2=6.0)
+    assert res.value == pytest.approx(1.0)
+    num, ref = importance_nx(g, HALF_AT_100.k)
+    imp = node_importance(g, kernel=HALF_AT_100)
+    np.testing.assert_allclose(imp.values, np.array([ref[n] for n in imp.index]), atol=1e-9)

@@ -220,9 +220,20 @@ def _terms(
             indptr = np.zeros(n + 1, dtype=np.int64)
             np.add.at(indptr, rows + 1, 1)
             indptr = np.cumsum(indptr)
-    s, conn = node_terms(
-        indptr, indices, weights, a, float(limit), mode, bool(connector), min(_threads(), n)
+    # relabel patches so that graph neighbours are close in memory (reverse Cuthill-McKee)
+    perm = csgraph.reverse_cuthill_mckee(
+        sp.csr_matrix((weights, indices, indptr), shape=(n, n)), symmetric_mode=True
     )
+    pm = sp.csr_matrix((weights, indices, indptr), shape=(n, n))[perm][:, perm].tocsr()
+    pm.sort_indices()
+    s_p, conn_p = node_terms(
+        pm.indptr.astype(np.int64), pm.indices.astype(np.int64), pm.data.astype(float),
+        a[perm], float(limit), mode, bool(connector), min(_threads(), n),
+    )
+    s = np.empty(n)
+    conn = np.empty(n)
+    s[perm] = s_p
+    conn[perm] = conn_p
     return nodes, a, s, conn
 
 
