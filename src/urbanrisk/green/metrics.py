@@ -679,7 +679,8 @@ def corridor_importance(
     For every ordered pair of patches the flow ``a_i a_j p*_ij`` is routed along the best
     (maximum-probability) path, and each link sums the flow it carries (the BC_PC of
     Bodin & Saura 2010, Ecological Modelling 221:2393-2405, eq. 3, on links). Ties between
-    equally good paths share the flow, as in Brandes' algorithm.
+    equally good paths share the flow, as in Brandes' algorithm. Pure Python over all
+    sources (``n × links`` steps): meant for up to about a thousand patches.
 
     Returns
     -------
@@ -706,7 +707,7 @@ def corridor_importance(
     w = kernel.k * d
     # tiny positive weights keep zero-length links in the sparse matrix
     wm = sp.csr_matrix((np.maximum(w, 1e-300), (u, v)), shape=(n, n))
-    dist, pred = csgraph.dijkstra(wm, directed=False, return_predecessors=True)
+    dist = csgraph.dijkstra(wm, directed=False)
     flow: dict[tuple[int, int], float] = {}
     # Brandes-style accumulation with sigma counts over the shortest-path DAG
     nbrs: list[list[tuple[int, float]]] = [[] for _ in range(n)]
@@ -746,7 +747,6 @@ def corridor_importance(
     out["flow_fraction"] = out["flow"] / tot if tot > 0 else 0.0
     out = out.sort_values("flow", ascending=False, kind="stable").reset_index(drop=True)
     out.attrs["kernel"] = kernel.as_dict()
-    _ = pred
     return out
 
 
