@@ -84,7 +84,7 @@ def _value(d, mode):
 def _source_pass(
     src, indptr, indices, weights, a, limit, mode, connector,
     dist, parent, order, hk, hv, nchild, cptr, cidx, tin, tout, pre, stack, nd, settled,
-    conn,
+    conn, sval, sidx,
 ):
     """One source: returns sum_j a_j value(D_src,j); adds connector terms into ``conn``."""
     # ---- Dijkstra from src --------------------------------------------------------------
@@ -150,6 +150,21 @@ def _source_pass(
                 ch = cidx[cptr[u] + q]
                 s += tout[ch] - tin[ch]
             tout[u] = tin[u] + s
+        # entry candidates of every settled node, sorted by D_x + w_xu (insertion sort:
+        # short lists); a seed is then the first candidate outside the removed subtree
+        for t in range(m):
+            u = order[t]
+            b = indptr[u]
+            for e in range(b, indptr[u + 1]):
+                x = indices[e]
+                val = dist[x] + weights[e] if settled[x] == 1 else _INF
+                q = e
+                while q > b and sval[q - 1] > val:
+                    sval[q] = sval[q - 1]
+                    sidx[q] = sidx[q - 1]
+                    q -= 1
+                sval[q] = val
+                sidx[q] = x
         a_src = a[src]
         # ---- replacement distances for each internal node k --------------------------
         for t in range(1, m):
@@ -163,13 +178,12 @@ def _source_pass(
                 u = pre[r]
                 best = _INF
                 for e in range(indptr[u], indptr[u + 1]):
-                    x = indices[e]
-                    if settled[x] == 1:
-                        tx = tin[x]
-                        if tx < lo or tx >= hi:
-                            cand = dist[x] + weights[e]
-                            if cand < best:
-                                best = cand
+                    if sval[e] == _INF:
+                        break
+                    tx = tin[sidx[e]]
+                    if tx < lo or tx >= hi:
+                        best = sval[e]
+                        break
                 nd[u] = best
                 settled[u] = 2
                 if best <= limit:
@@ -232,12 +246,14 @@ def node_terms(indptr, indices, weights, a, limit, mode, connector, nblocks):
         stack = np.zeros(n, dtype=np.int64)
         nd = np.full(n, _INF)
         settled = np.zeros(n, dtype=np.int8)
+        sval = np.empty(nnz)
+        sidx = np.empty(nnz, dtype=np.int64)
         conn = conn_blocks[b]
         for src in range(b, n, nblocks):
             s_out[src] = _source_pass(
                 src, indptr, indices, weights, a, limit, mode, connector,
                 dist, parent, order, hk, hv, nchild, cptr, cidx, tin, tout, pre, stack,
-                nd, settled, conn,
+                nd, settled, conn, sval, sidx,
             )
     conn_total = np.zeros(n)
     for b in range(nblocks):
