@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from urbanrisk.study import _run_city, load_study_config, run_study, sample_study
+from urbanrisk.study import WORKER_ENV, _run_city, load_study_config, run_study, sample_study
 
 
 def bench_cities(n_cities: int, root: Path) -> None:
@@ -43,7 +43,7 @@ def bench_cities(n_cities: int, root: Path) -> None:
     for workers in (1, 2):
         s0 = time.perf_counter()
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None, env=WORKER_ENV)
         client = Client(cluster)
         client.run(lambda: __import__("urbanrisk.profile"))  # warm imports on every worker
         startup = time.perf_counter() - s0

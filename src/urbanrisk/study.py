@@ -71,6 +71,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: Environment of the default local workers: one thread per worker process for numba, BLAS
+#: and OpenMP, so parallelism comes from the processes and cores are not oversubscribed.
+WORKER_ENV: dict[str, str] = {
+    "NUMBA_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
 #: Marker written into ``OUT/<city>/`` once the city's export is complete.
 COMPLETE_MARKER = ".urbanrisk-complete.json"
 
@@ -427,6 +436,7 @@ def _client(client: Any, workers: int | None, memory_limit: str | None) -> tuple
             processes=True,
             memory_limit=memory_limit or "auto",
             dashboard_address=None,
+            env=WORKER_ENV,
         )
         return Client(cluster), True
     if isinstance(client, str):
