@@ -322,3 +322,36 @@ def test_float32_packed_kernel_equals_generic_kernel(seed, connectivity):
     packed = priority_flood(z, seeds.astype("float32"), off)  # float32: packed, padded heap
     generic = priority_flood(z.astype("float64"), seeds, off)  # float64: generic heap
     np.testing.assert_array_equal(packed.astype("float64"), generic)
+
+
+def test_connection_level_refuses_a_dem_that_does_not_fit(monkeypatch):
+    import urbanrisk.coast.inundation as inundation
+    from urbanrisk.errors import InsufficientMemoryError
+    from urbanrisk.layers import raster_from_array
+
+    dem = raster_from_array(
+        np.zeros((100, 100), dtype="float32"), crs=3067, transform=(1, 0, 0, 0, -1, 100),
+        units="m",
+    )
+    monkeypatch.setattr(inundation, "_available_memory_bytes", lambda: 100_000)
+    with pytest.raises(InsufficientMemoryError, match=r"needs about .* GiB.*coarsen"):
+        inundation.connection_level(dem.chunk({"x": 50, "y": 50}), sea_level_m=0.0)
+
+
+def test_thresholds_of_dask_inputs_are_lazy_and_equal():
+    from urbanrisk import coast
+    from urbanrisk.layers import raster_from_array
+
+    z = np.random.default_rng(5).normal(1.0, 1.0, (40, 50)).astype("float32")
+    z[:, :3] = -2.0  # sea on the west edge
+    z[10, 10] = np.nan
+    dem = raster_from_array(z, crs=3067, transform=(1, 0, 0, 0, -1, 40), units="m")
+    connection = coast.connection_level(dem, sea_level_m=0.0)
+    lazy_dem, lazy_conn = dem.chunk({"x": 16, "y": 16}), connection.chunk({"x": 16, "y": 16})
+    levels = [0.25, 0.75, 1.5]
+    for func in (coast.inundation_extent, coast.inundation_depth):
+        eager = func(dem, connection, levels)
+        lazy = func(lazy_dem, lazy_conn, levels)
+        assert type(lazy.data).__module__.startswith("dask"), func.__name__
+        np.testing.assert_array_equal(lazy.values, eager.values)
+        assert lazy.dims == eager.dims

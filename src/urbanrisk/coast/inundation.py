@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
@@ -42,7 +43,7 @@ import xarray as xr
 from scipy.special import ndtr
 
 from urbanrisk.coast._flood import _OFF4, _OFF8, priority_flood
-from urbanrisk.errors import DimensionError, InputValueError
+from urbanrisk.errors import DimensionError, InputValueError, InsufficientMemoryError
 from urbanrisk.layers import (
     align_vector_to_raster,
     check_geometries,
@@ -158,6 +159,47 @@ def _rasterize_lines(gdf: gpd.GeoDataFrame, dem: xr.DataArray, values: np.ndarra
 # --------------------------------------------------------------------------------------
 # Connection level
 # --------------------------------------------------------------------------------------
+#: Working memory of the priority-flood per cell, in bytes, besides the DEM itself: the
+#: edited copy and the seeds (one DEM item each), the result (8), the closed flags (1), the
+#: heap keys and indices (8 + 8) and the sea mask (1).
+_FLOOD_BYTES_PER_CELL = 26
+
+
+def _available_memory_bytes() -> int | None:
+    """Memory the OS can give without swapping (Linux MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _require_memory_for_flood(dem: xr.DataArray) -> None:
+    """Refuse, with the figure, a priority-flood that would not fit in memory.
+
+    The flood is global (a cell's level can depend on any other cell), so it needs the
+    whole DEM in memory even when the DEM is dask-backed.
+    """
+    item = max(np.dtype(dem.dtype).itemsize, 4)
+    is_lazy = type(dem.data).__module__.startswith("dask")
+    need = dem.size * (_FLOOD_BYTES_PER_CELL + 2 * item + (item if is_lazy else 0))
+    available = _available_memory_bytes()
+    if available is not None and need > available:
+        raise InsufficientMemoryError(
+            f"the priority-flood of a {dem.shape[-2]} x {dem.shape[-1]} DEM needs about "
+            f"{need / 2**30:.1f} GiB of memory and {available / 2**30:.1f} GiB is available. "
+            "It needs the whole DEM at once (dask chunks do not help here): tile the study "
+            "area along watersheds, coarsen the DEM (da.coarsen(x=2, y=2).mean()), or run "
+            "it on a machine with more memory."
+        )
+
+
 def connection_level(
     dem: xr.DataArray,
     *,
@@ -212,6 +254,9 @@ def connection_level(
     ------
     InputValueError
         No sea given or no sea cell found; connectivity not 4 or 8.
+    InsufficientMemoryError
+        The flood needs the whole DEM in memory (dask chunks do not help) and would not
+        fit; the message gives the figure.
 
     Examples
     --------
@@ -229,6 +274,7 @@ def connection_level(
     dem = _check_dem(dem)
     if connectivity not in (4, 8):
         raise InputValueError(f"connectivity must be 4 or 8, got {connectivity!r}.")
+    _require_memory_for_flood(dem)
     z = np.asarray(dem.values)
     if not np.issubdtype(z.dtype, np.floating):
         z = z.astype("float64")
@@ -340,6 +386,18 @@ def connection_level(
 # --------------------------------------------------------------------------------------
 # Extent, depth, probability
 # --------------------------------------------------------------------------------------
+def _stack_inputs(dem: xr.DataArray, connection: xr.DataArray, levels: xr.DataArray):
+    """Heights, connection levels and water levels as arrays that broadcast together.
+
+    The heights and connection levels keep their backing (numpy or dask), so a thresholded
+    result of dask inputs stays lazy; the levels get two trailing axes for (y, x).
+    """
+    z = dem.data.astype("float64")
+    c = connection.data.astype("float64")
+    lv = np.asarray(levels.values, dtype="float64")
+    return z, c, lv.reshape(lv.shape + (1, 1))
+
+
 def _wrap(values: np.ndarray, levels: xr.DataArray, grid: xr.DataArray, name: str,
           attrs: dict) -> xr.DataArray:
     dims = [*levels.dims, "y", "x"]
@@ -375,6 +433,7 @@ def inundation_extent(
     -------
     xarray.DataArray
         int8, dims ``(*level dims, y, x)``; ``attrs["classes"]`` is the JSON code→name map.
+        Dask-backed inputs give a lazy result (chunked like the inputs).
 
     Examples
     --------
@@ -390,22 +449,12 @@ def inundation_extent(
     _check_pair(dem, connection)
     lv_da = _levels_array(levels)
     _check_reference(lv_da, dem, connection)
-    lv = lv_da.values.astype("float64")
-    z = dem.values.astype("float64")
-    c = connection.values.astype("float64")
-    out = np.zeros(lv.shape + z.shape, dtype="int8")
-    base = np.zeros(z.shape, dtype="int8")
-    base[np.isnan(z)] = -1
-    base[np.isnan(c) & ~np.isnan(z)] = 3
-    flat_out = out.reshape((-1, *z.shape))
-    for k, level in enumerate(lv.ravel()):
-        cls = base.copy()
-        land = base == 0
-        low = land & (z <= level)
-        conn = land & (c <= level)
-        cls[conn] = 1
-        cls[low & ~conn] = 2
-        flat_out[k] = cls
+    z, c, level = _stack_inputs(dem, connection, lv_da)
+    base = np.where(np.isnan(z), -1, np.where(np.isnan(c), 3, 0)).astype("int8")
+    land = base == 0
+    conn = land & (c <= level)
+    low = land & (z <= level) & ~conn
+    out = np.where(conn, 1, np.where(low, 2, base)).astype("int8")
     return _wrap(out, lv_da, dem, "inundation_class",
                  {"classes": json.dumps({str(k): v for k, v in INUNDATION_CLASSES.items()}),
                   "units": "class"})
@@ -423,7 +472,7 @@ def inundation_depth(
     Returns
     -------
     xarray.DataArray
-        float32, m, dims ``(*level dims, y, x)``.
+        float32, m, dims ``(*level dims, y, x)``; lazy for dask-backed inputs.
 
     Examples
     --------
@@ -439,14 +488,8 @@ def inundation_depth(
     _check_pair(dem, connection)
     lv_da = _levels_array(levels)
     _check_reference(lv_da, dem, connection)
-    lv = lv_da.values.astype("float64")
-    z = dem.values.astype("float64")
-    c = connection.values.astype("float64")
-    out = np.full(lv.shape + z.shape, np.nan, dtype="float32")
-    flat_out = out.reshape((-1, *z.shape))
-    for k, level in enumerate(lv.ravel()):
-        wet = c <= level
-        flat_out[k][wet] = (level - z[wet]).astype("float32")
+    z, c, level = _stack_inputs(dem, connection, lv_da)
+    out = np.where(c <= level, level - z, np.nan).astype("float32")
     return _wrap(out, lv_da, dem, "flood_depth", {"units": "m"})
 
 
