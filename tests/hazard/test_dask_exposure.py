@@ -33,13 +33,15 @@ def assets():
     rng = np.random.default_rng(3)
     x = 1000 + rng.uniform(-5, 165, 40)
     y = 4880 + rng.uniform(-5, 125, 40)
-    pts = gpd.GeoDataFrame(geometry=[Point(a, b) for a, b in zip(x, y)], crs=3067)
+    pts = gpd.GeoDataFrame(geometry=[Point(a, b) for a, b in zip(x, y, strict=True)], crs=3067)
     polys = gpd.GeoDataFrame(
-        geometry=[box(a, b, a + rng.uniform(1, 9), b + rng.uniform(1, 9)) for a, b in zip(x, y)],
+        geometry=[box(a, b, a + rng.uniform(1, 9), b + rng.uniform(1, 9))
+                  for a, b in zip(x, y, strict=True)],
         crs=3067,
     )
     lines = gpd.GeoDataFrame(
-        geometry=[LineString([(a, b), (a + 30, b + 7)]) for a, b in zip(x[:10], y[:10])],
+        geometry=[LineString([(a, b), (a + 30, b + 7)])
+                  for a, b in zip(x[:10], y[:10], strict=True)],
         crs=3067,
     )
     return pts, polys, lines
