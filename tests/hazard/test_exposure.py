@@ -452,3 +452,22 @@ def test_invalid_geometry_needs_make_valid(grid10):
         polygon_exposure(gdf([bow]), grid10)
     out = polygon_exposure(gdf([bow]), grid10, stats=("coverage",), make_valid=True)
     assert out.iloc[0, -1] == pytest.approx(1.0)
+
+
+def test_mean_above_is_the_mean_over_the_wet_part():
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import box
+
+    from urbanrisk.hazard import polygon_exposure
+    from urbanrisk.layers import raster_from_array
+
+    depth = raster_from_array(np.array([[0.0, 1.0], [2.0, 3.0]]), crs=3067,
+                              transform=(1, 0, 0, 0, -1, 2), units="m", name="flood_depth")
+    fps = gpd.GeoDataFrame(geometry=[box(0.5, 0.5, 1.5, 1.5), box(0, 1, 0.5, 2)], crs=3067)
+    out = polygon_exposure(fps, depth, stats=("mean", "fraction_above", "mean_above"))
+    # quarter cells of 0, 1, 2, 3 m: mean 1.5 over the footprint, 2.0 over its wet 3/4
+    assert out["flood_depth_m_mean"].tolist() == [1.5, 0.0]
+    assert out["flood_depth_m_fraction_above_0"].tolist() == [0.75, 0.0]
+    assert out["flood_depth_m_mean_above_0"].iloc[0] == 2.0
+    assert np.isnan(out["flood_depth_m_mean_above_0"].iloc[1])  # nothing wet

@@ -306,3 +306,15 @@ def test_aggregate_by_zone_and_class():
     # the asset outside every zone is kept with zone NaN, not dropped
     assert out.value.sum() == pytest.approx(110.0)
     assert out.zone.isna().any()
+
+
+def test_dry_footprint_has_no_damage_even_without_a_wet_depth():
+    import numpy as np
+    import pandas as pd
+
+    from urbanrisk import hazard
+
+    curve = hazard.jrc_curve("europe", "residential")
+    assets = pd.DataFrame({"d": [np.nan, 1.0], "w": [0.0, 0.5], "v": [100.0, 100.0]})
+    out = hazard.asset_damage(assets, curve, intensity="d", fraction_wet="w", value="v")
+    assert out["damage"].tolist() == [0.0, 100.0 * 0.4 * 0.5]

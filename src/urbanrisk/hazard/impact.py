@@ -240,7 +240,8 @@ def asset_damage(
             w = pd.to_numeric(assets[wet[label]], errors="coerce").to_numpy(dtype=float)
             if np.nanmin(w, initial=0.0) < 0 or np.nanmax(w, initial=0.0) > 1:
                 raise InputValueError(f"fraction_wet column {wet[label]!r} must lie in [0, 1].")
-            frac = frac * w
+            # a dry footprint has no damage, even where its wet-part depth is undefined (NaN)
+            frac = np.where(w == 0, 0.0, frac * w)
         out[f"{column}{_suffix(label)}"] = vals * frac
     return out
 

@@ -127,7 +127,9 @@ _INDICATORS: list[Indicator] = [
     Indicator(
         "damage", "hazard", "Building damage", "EUR",
         "Sum over buildings of value × damage fraction from the JRC depth-damage curve of "
-        "its occupancy class at its flood depth, for the event of the given return period.",
+        "its occupancy class at the mean depth over the wet part of its footprint, × the wet "
+        "share of the footprint (Delft-FIAT's area rule), for the event of the given return "
+        "period.",
         _HAZ_IMPACT, _RP,
     ),
     Indicator(

@@ -112,7 +112,8 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
     city = ctx.city
 
     # 1. buildings: exact footprint statistics for every return period in one pass
-    stats = polygon_exposure(buildings, depth, stats=("max", "mean", "fraction_above"),
+    stats = polygon_exposure(buildings, depth, stats=("max", "mean", "fraction_above",
+                                                      "mean_above"),
                              threshold=0.0, column="flood_depth_m")
     tick(1)
     for rp in rps:
@@ -247,7 +248,7 @@ def _flood_damage(ctx: Context, res: AnalysisResult, stats: gpd.GeoDataFrame,
         value_note = (f"footprint area × JRC maximum damage per m² for {sec['country']} "
                       "(structure and content, 2010 EUR)")
     damaged = asset_damage(
-        stats, curves, intensity="flood_depth_m_mean",
+        stats, curves, intensity=f"flood_depth_m_mean_above_{thr_label(0.0)}",
         fraction_wet=f"flood_depth_m_fraction_above_{thr_label(0.0)}",
         class_column=class_column, intensity_units="m", **kwargs,
     )
