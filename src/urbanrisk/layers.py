@@ -74,6 +74,7 @@ __all__ = [
     "check_geometries",
     "require_positive",
     "bounds_of",
+    "is_dask_backed",
 ]
 
 logger = logging.getLogger(__name__)
@@ -429,7 +430,7 @@ def require_non_empty(layer: Layer, *, name: str | None = None) -> None:
     if isinstance(layer, xr.DataArray):
         if layer.size == 0:
             raise EmptyLayerError(f"{label} has no cells (shape {layer.shape}).")
-        if not _is_dask(layer) and np.issubdtype(layer.dtype, np.floating):
+        if not is_dask_backed(layer) and np.issubdtype(layer.dtype, np.floating):
             if not np.isfinite(layer.values).any():
                 raise EmptyLayerError(
                     f"{label} holds nodata (NaN) in every cell. Check the file's nodata value "
@@ -440,7 +441,16 @@ def require_non_empty(layer: Layer, *, name: str | None = None) -> None:
         raise EmptyLayerError(f"{label} has no features. Check the file, layer and filters.")
 
 
-def _is_dask(da: xr.DataArray) -> bool:
+def is_dask_backed(da: xr.DataArray) -> bool:
+    """Whether the raster's values are a lazy dask array (from ``read_raster(chunks=...)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> da = raster_from_array(np.zeros((2, 2)), crs=3067, transform=(1, 0, 0, 0, -1, 2))
+    >>> is_dask_backed(da), is_dask_backed(da.chunk({"x": 1}))
+    (False, True)
+    """
     return type(da.data).__module__.startswith("dask")
 
 

@@ -47,6 +47,7 @@ from urbanrisk.errors import DimensionError, InputValueError, InsufficientMemory
 from urbanrisk.layers import (
     align_vector_to_raster,
     check_geometries,
+    is_dask_backed,
     require_dims,
     require_non_empty,
     require_positive,
@@ -187,7 +188,7 @@ def _require_memory_for_flood(dem: xr.DataArray) -> None:
     whole DEM in memory even when the DEM is dask-backed.
     """
     item = max(np.dtype(dem.dtype).itemsize, 4)
-    is_lazy = type(dem.data).__module__.startswith("dask")
+    is_lazy = is_dask_backed(dem)
     need = dem.size * (_FLOOD_BYTES_PER_CELL + 2 * item + (item if is_lazy else 0))
     available = _available_memory_bytes()
     if available is not None and need > available:

@@ -25,6 +25,7 @@ from urbanrisk.hazard import _kernels
 from urbanrisk.layers import (
     align_vector_to_raster,
     check_geometries,
+    is_dask_backed,
     require_crs,
     require_dims,
     require_overlap,
@@ -124,7 +125,7 @@ def _any_finite(da: xr.DataArray, block: int = 1 << 20) -> bool:
 
     A dask-backed raster is reduced chunk by chunk by dask (bounded memory).
     """
-    if type(da.data).__module__.startswith("dask"):
+    if is_dask_backed(da):
         import dask.array
 
         return bool(dask.array.isfinite(da.data).any().compute())
@@ -179,18 +180,18 @@ def cell_values(
     must lie inside the grid.
     """
     da = hazard.transpose(*extra, "y", "x") if extra else hazard
-    data = da.data
     k = int(np.prod([hazard.sizes[d] for d in extra])) if extra else 1
     rows = np.asarray(rows, dtype=np.intp)
     cols = np.asarray(cols, dtype=np.intp)
-    if type(data).__module__.startswith("dask"):
+    if is_dask_backed(da):
         if rows.size == 0:
             vals = np.empty((k, 0))
         else:
-            picked = data.vindex[..., rows, cols]  # dask puts the point axis first
+            picked = da.data.vindex[..., rows, cols]  # dask puts the point axis first
             vals = np.asarray(picked.compute()).reshape(rows.size, k).T
     else:
-        vals = np.asarray(data).reshape((k,) + np.asarray(data).shape[-2:])[:, rows, cols]
+        data = np.asarray(da.data)
+        vals = data.reshape((k, *data.shape[-2:]))[:, rows, cols]
     vals = vals.astype(np.float64, copy=False)
     if nodata_as is not None:
         vals = np.where(np.isnan(vals), float(nodata_as), vals)
