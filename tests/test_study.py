@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from urbanrisk.errors import ConfigError
-from urbanrisk.study import load_study_config, merge_configs, run_study, sample_study
+from urbanrisk.study import (
+    load_study_config,
+    local_cluster,
+    merge_configs,
+    run_study,
+    sample_study,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +28,27 @@ def four_cities(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("dask.distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    with distributed.Client(cluster) as c:
+    with local_cluster(2, memory_limit="2GiB") as cluster, distributed.Client(cluster) as c:
         yield c
-    cluster.close()
+
+
+def test_local_cluster_worker_settings(client):
+    """Single-threaded workers, no stack profiler, glibc's malloc defaults, bounded GDAL cache."""
+
+    def settings():
+        import os
+
+        import dask
+
+        return (
+            os.environ.get("NUMBA_NUM_THREADS"),
+            os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+            os.environ.get("GDAL_CACHEMAX"),
+            dask.config.get("distributed.worker.profile.enabled"),
+        )
+
+    assert set(client.run(settings).values()) == {("1", None, "256", False)}
+    assert set(client.nthreads().values()) == {1}
 
 
 def test_study_records_failure_and_resumes(four_cities, client, tmp_path):
