@@ -88,3 +88,117 @@ def test_dask_raster_is_not_loaded_whole(depth_pair, assets, monkeypatch):
     monkeypatch.setattr(dask.array.Array, "compute", spy)
     hazard.polygon_exposure(assets[1], lazy, stats=("mean",))
     assert biggest and max(biggest) < lazy.size
+
+
+# --------------------------------------------------------------------------------------
+# Grid-to-grid indicators: population exposure, population-weighted hazard, heat
+# --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def population():
+    """A 10 m population grid over part of the 2 m depth grid, partly outside it."""
+    rng = np.random.default_rng(11)
+    return raster_from_array(rng.poisson(20, (9, 13)).astype(float), crs=3067,
+                             transform=(10.0, 0, 1003.0, 0, -10.0, 4995.0), units="people")
+
+
+@pytest.fixture(scope="module")
+def zones():
+    return gpd.GeoDataFrame({"name": ["west", "east"]},
+                            geometry=[box(1000, 4900, 1070, 5000), box(1070, 4900, 1140, 5000)],
+                            crs=3067)
+
+
+@pytest.mark.parametrize("with_zones", [False, True])
+def test_exposed_population_numpy_equals_dask(depth_pair, population, zones, with_zones):
+    eager, lazy = depth_pair
+    kw = {"zones": zones, "zone_column": "name"} if with_zones else {}
+    a = hazard.exposed_population(population, eager, bins=[0.2, 1.0], **kw)
+    b = hazard.exposed_population(population, lazy, bins=[0.2, 1.0], **kw)
+    pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+    assert a["people"].sum() == pytest.approx(3 * float(population.sum()))  # nobody lost
+
+
+def test_population_weighted_hazard_numpy_equals_dask(depth_pair, population, zones):
+    eager, lazy = depth_pair
+    for kw in ({}, {"zones": zones, "zone_column": "name"}, {"nodata_as": 0.0}):
+        a = hazard.population_weighted_hazard(population, eager, **kw)
+        b = hazard.population_weighted_hazard(population, lazy, **kw)
+        pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+
+
+def test_chunks_outside_the_population_grid_are_never_read(depth_pair):
+    """Chunks that no population cell overlaps are skipped, not read and multiplied by 0."""
+    import dask.array
+
+    eager, _ = depth_pair
+    values = eager.isel(return_period=0, drop=True)  # 2 m cells, x 1000-1160, y 4880-5000
+    pop = raster_from_array(np.full((3, 4), 5.0), crs=3067,
+                            transform=(10.0, 0, 1003.0, 0, -10.0, 4995.0), units="people")
+    read = []
+
+    def load(block, block_info=None):
+        (r0, r1), (c0, c1) = block_info[0]["array-location"]
+        overlaps = (1000 + 2 * c0 < 1043 and 1000 + 2 * c1 > 1003
+                    and 5000 - 2 * r1 < 4995 and 5000 - 2 * r0 > 4965)
+        assert overlaps, f"read chunk at row {r0}, col {c0}, outside the population grid"
+        read.append((r0, c0))
+        return block
+
+    lazy = values.copy(data=dask.array.from_array(values.to_numpy(), chunks=8)
+                       .map_blocks(load, dtype=float))
+    a = hazard.exposed_population(pop, values, threshold=0.5)
+    b = hazard.exposed_population(pop, lazy, threshold=0.5)
+    pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+    assert set(read) == {(r, c) for r in (0, 8, 16) for c in (0, 8, 16)}
+
+
+def test_lazy_hazard_in_another_crs_is_refused(depth_pair, population):
+    from urbanrisk.errors import CRSMismatchError
+
+    _, lazy = depth_pair
+    with pytest.raises(CRSMismatchError, match="gdalwarp"):
+        hazard.exposed_population(population, lazy.rio.write_crs(3879), threshold=0.5)
+
+
+def _lst(values):
+    return raster_from_array(values, crs=3067, transform=(30.0, 0, 0, 0, -30.0, 0),
+                             units="degC", name="lst")
+
+
+@pytest.mark.parametrize("window", [50, 1 << 20])
+@pytest.mark.parametrize("kind", ["normal", "ties", "constant", "skewed", "two_values"])
+def test_hot_spot_threshold_dask_is_exact(kind, window, monkeypatch):
+    """The chunked percentile equals numpy's, including ties and windows narrowed twice."""
+    from urbanrisk.hazard import heat
+
+    monkeypatch.setattr(heat, "_WINDOW_VALUES", window)
+    rng = np.random.default_rng(5)
+    v = {"normal": rng.normal(25, 4, (120, 150)),
+         "ties": np.round(rng.normal(25, 4, (120, 150))),
+         "constant": np.full((120, 150), 7.0),
+         "skewed": rng.exponential(1.0, (120, 150)) ** 6,
+         "two_values": np.where(rng.random((120, 150)) < 0.5, 1.0, 1e9)}[kind]
+    v[rng.random(v.shape) < 0.1] = np.nan
+    eager = _lst(v)
+    lazy = eager.chunk({"y": 25, "x": 40})
+    for p in (0.5, 10.0, 33.3, 50.0, 90.0, 99.9):
+        assert heat.hot_spot_threshold(lazy, percentile=p) == heat.hot_spot_threshold(
+            eager, percentile=p) == np.percentile(v[np.isfinite(v)], p)
+
+
+def test_hot_spots_lazy_in_lazy_out(population):
+    from urbanrisk.hazard import heat
+
+    rng = np.random.default_rng(2)
+    v = rng.normal(28, 3, (12, 16))
+    v[0, :3] = np.nan
+    eager = raster_from_array(v, crs=3067, transform=(8.0, 0, 1003.0, 0, -8.0, 4995.0),
+                              units="degC", name="lst")
+    lazy = eager.chunk({"y": 5, "x": 5})
+    hot = heat.hot_spots(lazy, percentile=80)
+    assert type(hot.data).__module__.startswith("dask")
+    assert hot.rio.crs == eager.rio.crs and hot.attrs == heat.hot_spots(eager).attrs | {
+        "threshold": hot.attrs["threshold"], "threshold_rule": hot.attrs["threshold_rule"]}
+    np.testing.assert_array_equal(hot.values, heat.hot_spots(eager, percentile=80).values)
+    pd.testing.assert_frame_equal(heat.heat_exposure(population, lazy),
+                                  heat.heat_exposure(population, eager), rtol=1e-12)

@@ -121,3 +121,21 @@ def test_progress_bar_per_analysis_and_explore(tiny_flood, capsys):
     assert "tileLayer(" not in html and "damage_rp100" in html
     with pytest.raises(ConfigError, match="no layer 'nope'"):
         p.explore("nope")
+
+
+def test_chunked_profile_equals_in_memory_profile():
+    """``[compute] chunk_cells``: every raster is read with dask; the indicators are the same."""
+    import pandas as pd
+
+    from tests.profile._demo import demo_export
+    from urbanrisk.layers import is_dask_backed
+    from urbanrisk.profile import demo_config
+
+    eager, _ = demo_export()
+    raw = {k: dict(v) for k, v in demo_config().raw.items()}
+    raw["compute"] = {"chunk_cells": 40}
+    lazy = CityProfile(config_from_dict(raw, source="chunked demo")).run(progress=False)
+    rasters = [k for k, v in lazy.layers.items() if hasattr(v, "rio")]
+    assert rasters and all(is_dask_backed(lazy.layers[k]) for k in rasters)
+    assert (lazy.status()["status"] == eager.status()["status"]).all()
+    pd.testing.assert_frame_equal(lazy.indicators, eager.indicators)

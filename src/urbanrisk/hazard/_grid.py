@@ -123,12 +123,14 @@ def check_hazard(
 def _any_finite(da: xr.DataArray, block: int = 1 << 20) -> bool:
     """Whether any value is finite, scanning in blocks and stopping at the first one.
 
-    A dask-backed raster is reduced chunk by chunk by dask (bounded memory).
+    A dask-backed raster is read one chunk at a time, up to the first chunk with a finite
+    value (usually the first), so the check does not cost a pass over the whole raster.
     """
     if is_dask_backed(da):
         import dask.array
 
-        return bool(dask.array.isfinite(da.data).any().compute())
+        return any(bool(dask.array.isfinite(block).any().compute())
+                   for block in da.data.blocks.ravel())
     flat = np.asarray(da.values).reshape(-1)
     for start in range(0, flat.size, block):
         if np.isfinite(flat[start : start + block]).any():
@@ -136,27 +138,8 @@ def _any_finite(da: xr.DataArray, block: int = 1 << 20) -> bool:
     return False
 
 
-def stacked_values(
-    hazard: xr.DataArray, extra: list[str], *, nodata_as: float | None = None
-) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Values as a ``(k, ny, nx)`` float array (extra dims stacked) and the label of each band.
-
-    The returned array is a view of the data when possible (no copy for float input
-    already laid out (..., y, x)).
-    """
-    da = hazard.transpose(*extra, "y", "x") if extra else hazard
-    arr = np.asarray(da.values)
-    if not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
-    arr = arr.reshape((-1, arr.shape[-2], arr.shape[-1]))
-    if nodata_as is not None:
-        fill = np.asarray(nodata_as, dtype=arr.dtype)
-        arr = np.where(np.isnan(arr), fill, arr)
-    return arr, band_labels(hazard, extra)
-
-
 def band_labels(hazard: xr.DataArray, extra: list[str]) -> list[dict[str, Any]]:
-    """Label (extra-dim coordinates) of each band of :func:`stacked_values`, in order."""
+    """Label (extra-dim coordinates) of each band, extra dims stacked in order."""
     labels: list[dict[str, Any]] = [{}]
     for d in extra:
         coords = [c.item() if hasattr(c, "item") else c for c in hazard[d].values]

@@ -36,7 +36,7 @@ import scipy.sparse as sp
 import shapely
 import xarray as xr
 
-from urbanrisk.errors import InputValueError
+from urbanrisk.errors import CRSMismatchError, InputValueError
 from urbanrisk.hazard import _grid
 from urbanrisk.hazard._grid import (
     check_bins,
@@ -45,9 +45,8 @@ from urbanrisk.hazard._grid import (
     classify,
     column_names,
     grid_of,
-    stacked_values,
 )
-from urbanrisk.layers import require_crs, require_overlap
+from urbanrisk.layers import is_dask_backed, require_crs, require_overlap
 
 __all__ = [
     "sample_points",
@@ -575,6 +574,13 @@ def _hazard_on_population_grid(population: xr.DataArray, hazard: xr.DataArray):
     pcrs = require_crs(population, name="population")
     hcrs = require_crs(hazard, name=str(hazard.name or "hazard"))
     if not pcrs.equals(hcrs, ignore_axis_order=True):
+        if is_dask_backed(hazard):
+            raise CRSMismatchError(
+                f"The dask-backed {hazard.name or 'hazard'} is in {hcrs.to_string()} and the "
+                f"population grid in {pcrs.to_string()}; reprojecting would read it whole. "
+                "Warp the hazard file to the population's CRS first (gdalwarp -t_srs), or "
+                "read it without chunks."
+            )
         logger.info("hazard reprojected (nearest) from %s to the population grid's %s",
                     hcrs.to_string(), pcrs.to_string())
         attrs = dict(hazard.attrs)
@@ -591,6 +597,74 @@ def _to_pop(wy, wx, field: np.ndarray) -> np.ndarray:
     """Area-weighted sum of a hazard-grid field over each population cell (share units)."""
     tmp = wy @ field  # (npy, nhx)
     return np.asarray((wx @ tmp.T).T)
+
+
+def _class_fields(values: np.ndarray, edges: np.ndarray, nodata_as: float | None) -> np.ndarray:
+    """``(ncls, ny, nx)`` indicator of each hazard class (NaN cells in none)."""
+    values = np.asarray(values, dtype=np.float64)
+    if nodata_as is not None:
+        values = np.where(np.isnan(values), float(nodata_as), values)
+    codes = classify(values, edges)
+    return np.stack([(codes == ci).astype(np.float64) for ci in range(len(edges) + 1)])
+
+
+def _sum_and_count_fields(values: np.ndarray, nodata_as: float | None) -> np.ndarray:
+    """``(2, ny, nx)``: the value where valid (else 0) and the valid indicator."""
+    values = np.asarray(values, dtype=np.float64)
+    if nodata_as is not None:
+        values = np.where(np.isnan(values), float(nodata_as), values)
+    ok = ~np.isnan(values)
+    return np.stack([np.where(ok, values, 0.0), ok.astype(np.float64)])
+
+
+def _transfer_block(values: np.ndarray, wy, wx, fields, args: tuple) -> np.ndarray:
+    stack = fields(values, *args)
+    return np.stack([_to_pop(wy, wx, f) for f in stack])
+
+
+def _transfer(band, wy, wx, fields, *args) -> np.ndarray:
+    """Area-weighted sums over each population cell of per-cell fields of one hazard band.
+
+    ``fields(values, *args)`` turns hazard values into a ``(k, ny, nx)`` stack; the result is
+    ``(k, npy, npx)``. A dask band (2-D) is reduced chunk by chunk: each chunk under the
+    population grid adds its fields to the population rows and columns it overlaps (the
+    transfer is linear), and chunks outside the grid are never read. Memory is bounded by a
+    chunk and the population grid, not by the hazard raster.
+    """
+    if not hasattr(band, "dask"):
+        return _transfer_block(band, wy, wx, fields, args)
+    import dask
+
+    wy, wx = wy.tocsc(), wx.tocsc()
+    rows = np.cumsum((0, *band.chunks[0]))
+    cols = np.cumsum((0, *band.chunks[1]))
+    windows, parts = [], []
+    for (i, j), block in np.ndenumerate(band.to_delayed()):
+        sub_y = wy[:, rows[i]:rows[i + 1]]
+        sub_x = wx[:, cols[j]:cols[j + 1]]
+        py = np.flatnonzero(sub_y.getnnz(axis=1))
+        px = np.flatnonzero(sub_x.getnnz(axis=1))
+        if py.size == 0 or px.size == 0:  # the chunk lies outside the population grid
+            continue
+        y0, y1, x0, x1 = py[0], py[-1] + 1, px[0], px[-1] + 1
+        windows.append((y0, y1, x0, x1))
+        parts.append(dask.delayed(_transfer_block)(
+            block, sub_y[y0:y1], sub_x[x0:x1], fields, args))
+    out = None
+    for (y0, y1, x0, x1), part in zip(windows, dask.compute(*parts), strict=True):
+        if out is None:
+            out = np.zeros((part.shape[0], wy.shape[0], wx.shape[0]))
+        out[:, y0:y1, x0:x1] += part
+    if out is None:  # no chunk under the grid (the overlap check makes this rare)
+        k = fields(np.zeros((0, 0)), *args).shape[0]
+        out = np.zeros((k, wy.shape[0], wx.shape[0]))
+    return out
+
+
+def _bands(hazard: xr.DataArray, extra: list[str]):
+    """Return the raster's values as ``(k, ny, nx)`` (numpy or dask; extra dims stacked)."""
+    data = hazard.transpose(*extra, "y", "x").data if extra else hazard.data
+    return data.reshape((-1, *data.shape[-2:]))
 
 
 def _zone_weights(
@@ -690,15 +764,12 @@ def exposed_population(
     if len(names) != len(edges) + 1:
         raise InputValueError(f"labels needs {len(edges) + 1} entries, got {len(names)}.")
     hz, wy, wx = _hazard_on_population_grid(population, hazard)
-    arr, band_labels = stacked_values(hz, extra, nodata_as=nodata_as)
+    bands = _bands(hz, extra)
     pop = np.nan_to_num(np.asarray(population.values, dtype=np.float64), nan=0.0)
     zw, znames = _zone_weights(zones, zone_column, population)
     frames = []
-    for b, lab in enumerate(band_labels):
-        codes = classify(arr[b].astype(np.float64), edges)
-        shares = []
-        for ci in range(len(edges) + 1):
-            shares.append(_to_pop(wy, wx, (codes == ci).astype(np.float64)))
+    for b, lab in enumerate(_grid.band_labels(hz, extra)):
+        shares = list(_transfer(bands[b], wy, wx, _class_fields, edges, nodata_as))
         known = np.sum(shares, axis=0)
         shares.append(np.clip(1.0 - known, 0.0, 1.0))  # NaN cells and outside the hazard
         people = np.stack([pop * s for s in shares])  # (ncls+1, ny, nx)
@@ -774,15 +845,12 @@ def population_weighted_hazard(
     _check_population(population)
     units, extra = check_hazard(hazard)
     hz, wy, wx = _hazard_on_population_grid(population, hazard)
-    arr, band_labels = stacked_values(hz, extra, nodata_as=nodata_as)
+    bands = _bands(hz, extra)
     pop = np.nan_to_num(np.asarray(population.values, dtype=np.float64), nan=0.0)
     zw, znames = _zone_weights(zones, zone_column, population)
     frames = []
-    for b, lab in enumerate(band_labels):
-        a = arr[b].astype(np.float64)
-        ok = ~np.isnan(a)
-        s = _to_pop(wy, wx, np.where(ok, a, 0.0))
-        w = _to_pop(wy, wx, ok.astype(np.float64))
+    for b, lab in enumerate(_grid.band_labels(hz, extra)):
+        s, w = _transfer(bands[b], wy, wx, _sum_and_count_fields, nodata_as)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_cell = np.where(w > 0, s / w, np.nan)
         has = ~np.isnan(mean_cell)

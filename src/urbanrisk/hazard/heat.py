@@ -19,6 +19,7 @@ import xarray as xr
 from urbanrisk.errors import InputValueError
 from urbanrisk.hazard._grid import check_hazard
 from urbanrisk.hazard.exposure import exposed_population
+from urbanrisk.layers import is_dask_backed
 
 __all__ = ["hot_spot_threshold", "hot_spots", "heat_exposure"]
 
@@ -29,6 +30,10 @@ _TEMPERATURE_UNITS = ("degC", "K")
 
 def hot_spot_threshold(lst: xr.DataArray, *, percentile: float = 90.0) -> float:
     """Return the ``percentile``-th percentile of the valid cells of a temperature raster.
+
+    Exact (``numpy.percentile``'s linear interpolation over the finite cells) for numpy and
+    dask-backed rasters alike; a dask raster is read a few times chunk by chunk, never
+    whole.
 
     Parameters
     ----------
@@ -53,7 +58,52 @@ def hot_spot_threshold(lst: xr.DataArray, *, percentile: float = 90.0) -> float:
     """
     _check_lst(lst)
     p = _check_percentile(percentile)
-    return float(np.nanpercentile(np.asarray(lst.values, dtype=float), p))
+    if is_dask_backed(lst):
+        return _dask_percentile(lst.data, p)
+    values = np.asarray(lst.values, dtype=float)
+    return float(np.percentile(values[np.isfinite(values)], p))
+
+
+#: Finite values a window may hold before :func:`_dask_percentile` reads them (8 MiB).
+_WINDOW_VALUES = 1 << 20
+
+
+def _dask_percentile(data, p: float) -> float:
+    """Exact ``np.percentile`` (linear) of the finite values of a dask array, chunk by chunk.
+
+    The two order statistics around the percentile's rank are found by narrowing a value
+    window with 4,096-bin histograms (each one pass of dask over the chunks) until the window
+    holds at most :data:`_WINDOW_VALUES` values, which are then read and sorted. Memory is
+    bounded by a chunk and that window, never the raster.
+    """
+    import dask
+    import dask.array as dsa
+
+    finite = dsa.where(dsa.isfinite(data), data, np.nan).astype(np.float64)
+    lo, hi, n = dask.compute(dsa.nanmin(finite), dsa.nanmax(finite),
+                             dsa.isfinite(finite).sum())
+    lo, hi, n = float(lo), float(hi), int(n)
+    rank = (n - 1) * (p / 100.0)  # as numpy computes it
+    k = int(np.floor(rank))
+    k1 = min(k + 1, n - 1)
+    below, inside = 0, n  # values < lo; values in [lo, hi]
+    while inside > _WINDOW_VALUES and lo < hi:
+        edges = np.unique(np.linspace(lo, hi, 4097))
+        counts = dsa.histogram(finite, bins=edges)[0].compute()  # [e_i, e_i+1), last closed
+        before = below + np.concatenate([[0], np.cumsum(counts)])  # values < edges[i]
+        ia = int(np.searchsorted(before, k, side="right")) - 1
+        ib = int(np.searchsorted(before, k1, side="right")) - 1
+        ia, ib = min(ia, len(counts) - 1), min(ib, len(counts) - 1)
+        if (edges[ia], edges[ib + 1]) == (lo, hi):  # no narrowing left (float resolution)
+            break
+        below, inside = int(before[ia]), int(before[ib + 1] - before[ia])
+        lo, hi = float(edges[ia]), float(edges[ib + 1])
+    window = finite[(finite >= lo) & (finite <= hi)].compute()
+    window.sort()  # values in [lo, hi]: rank j is window[j - below]
+    low, high = window[k - below], window[k1 - below]
+    t = rank - k
+    # numpy's linear interpolation, including its form for t >= 0.5
+    return float(high - (high - low) * (1 - t) if t >= 0.5 else low + (high - low) * t)
 
 
 def _check_lst(lst: xr.DataArray) -> str:
@@ -95,7 +145,8 @@ def hot_spots(
     -------
     xarray.DataArray
         1.0 for hot-spot cells, 0.0 for other valid cells, NaN where LST is missing;
-        ``attrs`` hold ``units="1"``, ``threshold`` and how it was chosen.
+        ``attrs`` hold ``units="1"``, ``threshold`` and how it was chosen. Lazy (dask)
+        when ``lst`` is.
 
     Examples
     --------
@@ -116,9 +167,8 @@ def hot_spots(
         except (TypeError, ValueError):
             raise InputValueError(f"threshold must be a number, got {threshold!r}.") from None
         how = "absolute threshold"
-    vals = np.asarray(lst.values, dtype=float)
-    out = xr.where(np.isnan(vals), np.nan, (vals > thr).astype(float))
-    res = lst.copy(data=np.asarray(out))
+    res = xr.where(lst.isnull(), np.nan, (lst > thr).astype(float))
+    res = res.rio.write_crs(lst.rio.crs)
     res.name = "heat_hot_spot"
     res.attrs = {"units": "1", "threshold": thr, "threshold_units": units, "threshold_rule": how}
     logger.info("hot spots: LST > %.2f %s (%s)", thr, units, how)

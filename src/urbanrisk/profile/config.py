@@ -259,6 +259,13 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "confidence_level": Field("float", 0.9, "Level of the LRR confidence interval "
                                   "(DSAS default 0.9).", _probability),
     },
+    "compute": {
+        "chunk_cells": Field("int", 0, "Read every raster lazily with dask, in square chunks "
+                             "of this many cells per side (e.g. 2048), so rasters larger "
+                             "than memory are read a chunk at a time; 0 reads each raster "
+                             "whole. The coastal flood fill still needs the whole DEM.",
+                             _non_negative),
+    },
     "output": {
         "maps": Field("bool", True, "Draw the static maps."),
         "map_formats": Field("list[str]", ["png", "pdf"], "Map file formats.",

@@ -94,7 +94,8 @@ def load_layers(config: ProfileConfig) -> dict[str, gpd.GeoDataFrame | xr.DataAr
     """Read every layer the configuration names (in-memory layers are used as given).
 
     A flood depth given as one file per return period is stacked along a
-    ``return_period`` dimension.
+    ``return_period`` dimension. With ``[compute] chunk_cells`` set, rasters are read as
+    dask arrays in chunks of that many cells per side.
 
     Parameters
     ----------
@@ -108,19 +109,21 @@ def load_layers(config: ProfileConfig) -> dict[str, gpd.GeoDataFrame | xr.DataAr
     """
     from urbanrisk.layers import read_raster, read_vector
 
+    cells = int(config.section("compute")["chunk_cells"])
+    chunks = {"x": cells, "y": cells} if cells else None
     out: dict[str, gpd.GeoDataFrame | xr.DataArray] = {}
     for name, src in config.layers.items():
-        out[name] = _read_layer(name, src, read_raster, read_vector)
+        out[name] = _read_layer(name, src, read_raster, read_vector, chunks)
     return out
 
 
-def _read_layer(name: str, src: LayerSource, read_raster, read_vector):
+def _read_layer(name: str, src: LayerSource, read_raster, read_vector, chunks):
     if src.data is not None:
         return src.data
     if name in RASTER_LAYERS:
         if src.paths_by_return_period:
             parts = [
-                read_raster(p, units=src.units or "m", name=name)
+                read_raster(p, units=src.units or "m", name=name, chunks=chunks)
                 for p in src.paths_by_return_period.values()
             ]
             da = xr.concat(parts, dim=pd.Index(list(src.paths_by_return_period),
@@ -128,7 +131,7 @@ def _read_layer(name: str, src: LayerSource, read_raster, read_vector):
             da.attrs = dict(parts[0].attrs)
             da.name = name
             return da.rio.write_crs(parts[0].rio.crs)
-        da = read_raster(src.path, units=src.units, name=name)
+        da = read_raster(src.path, units=src.units, name=name, chunks=chunks)
         if "return_period" in da.dims:
             da = da.assign_coords(return_period=da["return_period"].astype(int))
         if name == "landcover":
