@@ -524,7 +524,7 @@ def run_study(
     client : dask.distributed.Client or str, optional
         An existing client, or a scheduler address (``"tcp://host:8786"``). By default a
         :class:`~dask.distributed.LocalCluster` with one single-threaded worker process per
-        core (or ``workers``) is started and closed again.
+        core (or ``workers``) is started with :func:`local_cluster` and closed again.
     workers : int, optional
         Worker processes of the default local cluster.
     memory_limit : str, optional
