@@ -147,3 +147,11 @@ def test_merge_configs_does_not_change_inputs():
     merged["a"]["b"].append(3)
     assert base == {"a": {"b": [1]}}
     assert np.array_equal(merged["a"]["b"], [1, 3])
+
+
+@pytest.mark.parametrize("kwargs", [{"workers": 0}, {"workers": 1.5}, {"memory_limit": "lots"}])
+def test_local_cluster_refuses_bad_settings(kwargs):
+    from urbanrisk.errors import InputValueError
+
+    with pytest.raises(InputValueError, match="workers|memory size"):
+        local_cluster(**kwargs)

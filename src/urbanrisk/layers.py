@@ -441,8 +441,8 @@ def require_non_empty(layer: Layer, *, name: str | None = None) -> None:
         raise EmptyLayerError(f"{label} has no features. Check the file, layer and filters.")
 
 
-def is_dask_backed(da: xr.DataArray) -> bool:
-    """Whether the raster's values are a lazy dask array (from ``read_raster(chunks=...)``).
+def is_dask_backed(da: xr.DataArray | Any) -> bool:
+    """Whether a raster's values (or an array) are lazy dask (``read_raster(chunks=...)``).
 
     Examples
     --------
@@ -450,8 +450,11 @@ def is_dask_backed(da: xr.DataArray) -> bool:
     >>> da = raster_from_array(np.zeros((2, 2)), crs=3067, transform=(1, 0, 0, 0, -1, 2))
     >>> is_dask_backed(da), is_dask_backed(da.chunk({"x": 1}))
     (False, True)
+    >>> is_dask_backed(da.values), is_dask_backed(da.chunk({"x": 1}).data)
+    (False, True)
     """
-    return type(da.data).__module__.startswith("dask")
+    data = da.data if isinstance(da, xr.DataArray) else da
+    return type(data).__module__.startswith("dask")
 
 
 def check_geometries(

@@ -54,7 +54,7 @@ from typing import Any
 
 import pandas as pd
 
-from urbanrisk.errors import ConfigError, UrbanRiskError
+from urbanrisk.errors import ConfigError, InputValueError, UrbanRiskError
 from urbanrisk.layers import atomic_path, write_table
 
 __all__ = [
@@ -458,12 +458,26 @@ def local_cluster(workers: int | None = None, memory_limit: str | None = None):
     Returns
     -------
     dask.distributed.LocalCluster
+
+    Raises
+    ------
+    InputValueError
+        ``workers`` is not a positive integer or ``memory_limit`` is not a memory size.
     """
     import dask
     from dask.distributed import LocalCluster
     from distributed.worker_memory import parse_memory_limit
 
-    limit = parse_memory_limit(memory_limit or "auto", 1, logger=logger)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise InputValueError(f"workers must be a positive whole number, got {workers!r}.")
+    try:
+        limit = parse_memory_limit(memory_limit or "auto", 1, logger=logger)
+    except (ValueError, TypeError) as exc:
+        raise InputValueError(
+            f"memory_limit {memory_limit!r} is not a memory size; give e.g. \"2GiB\" or "
+            "\"800MiB\"."
+        ) from exc
     env = {**WORKER_ENV, "GDAL_CACHEMAX": str(gdal_cache_mb(limit))}
     with dask.config.set(LOCAL_CLUSTER_CONFIG):
         return LocalCluster(

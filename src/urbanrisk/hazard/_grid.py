@@ -138,8 +138,14 @@ def _any_finite(da: xr.DataArray, block: int = 1 << 20) -> bool:
     return False
 
 
+def band_stack(hazard: xr.DataArray, extra: list[str]):
+    """Return the values as ``(k, ny, nx)``, extra dims stacked (numpy or dask, not loaded)."""
+    data = hazard.transpose(*extra, "y", "x").data if extra else hazard.data
+    return data.reshape((-1, *data.shape[-2:]))
+
+
 def band_labels(hazard: xr.DataArray, extra: list[str]) -> list[dict[str, Any]]:
-    """Label (extra-dim coordinates) of each band, extra dims stacked in order."""
+    """Label (extra-dim coordinates) of each band of :func:`band_stack`, in order."""
     labels: list[dict[str, Any]] = [{}]
     for d in extra:
         coords = [c.item() if hasattr(c, "item") else c for c in hazard[d].values]
@@ -162,19 +168,17 @@ def cell_values(
     chunk size and the number of cells asked for, not by the raster. ``rows`` and ``cols``
     must lie inside the grid.
     """
-    da = hazard.transpose(*extra, "y", "x") if extra else hazard
-    k = int(np.prod([hazard.sizes[d] for d in extra])) if extra else 1
+    bands = band_stack(hazard, extra)
     rows = np.asarray(rows, dtype=np.intp)
     cols = np.asarray(cols, dtype=np.intp)
-    if is_dask_backed(da):
+    if is_dask_backed(bands):
         if rows.size == 0:
-            vals = np.empty((k, 0))
+            vals = np.empty((bands.shape[0], 0))
         else:
-            picked = da.data.vindex[..., rows, cols]  # dask puts the point axis first
-            vals = np.asarray(picked.compute()).reshape(rows.size, k).T
+            picked = bands.vindex[:, rows, cols]  # dask puts the point axis first
+            vals = np.asarray(picked.compute()).T
     else:
-        data = np.asarray(da.data)
-        vals = data.reshape((k, *data.shape[-2:]))[:, rows, cols]
+        vals = np.asarray(bands)[:, rows, cols]
     vals = vals.astype(np.float64, copy=False)
     if nodata_as is not None:
         vals = np.where(np.isnan(vals), float(nodata_as), vals)

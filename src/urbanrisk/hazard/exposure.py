@@ -599,40 +599,37 @@ def _to_pop(wy, wx, field: np.ndarray) -> np.ndarray:
     return np.asarray((wx @ tmp.T).T)
 
 
-def _class_fields(values: np.ndarray, edges: np.ndarray, nodata_as: float | None) -> np.ndarray:
+def _class_fields(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """``(ncls, ny, nx)`` indicator of each hazard class (NaN cells in none)."""
-    values = np.asarray(values, dtype=np.float64)
-    if nodata_as is not None:
-        values = np.where(np.isnan(values), float(nodata_as), values)
     codes = classify(values, edges)
     return np.stack([(codes == ci).astype(np.float64) for ci in range(len(edges) + 1)])
 
 
-def _sum_and_count_fields(values: np.ndarray, nodata_as: float | None) -> np.ndarray:
+def _sum_and_count_fields(values: np.ndarray) -> np.ndarray:
     """``(2, ny, nx)``: the value where valid (else 0) and the valid indicator."""
-    values = np.asarray(values, dtype=np.float64)
-    if nodata_as is not None:
-        values = np.where(np.isnan(values), float(nodata_as), values)
     ok = ~np.isnan(values)
     return np.stack([np.where(ok, values, 0.0), ok.astype(np.float64)])
 
 
-def _transfer_block(values: np.ndarray, wy, wx, fields, args: tuple) -> np.ndarray:
-    stack = fields(values, *args)
-    return np.stack([_to_pop(wy, wx, f) for f in stack])
+def _transfer_block(values, wy, wx, fields, args: tuple, nodata_as: float | None) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if nodata_as is not None:
+        values = np.where(np.isnan(values), float(nodata_as), values)
+    return np.stack([_to_pop(wy, wx, f) for f in fields(values, *args)])
 
 
-def _transfer(band, wy, wx, fields, *args) -> np.ndarray:
+def _transfer(band, wy, wx, nodata_as: float | None, fields, *args) -> np.ndarray:
     """Area-weighted sums over each population cell of per-cell fields of one hazard band.
 
-    ``fields(values, *args)`` turns hazard values into a ``(k, ny, nx)`` stack; the result is
-    ``(k, npy, npx)``. A dask band (2-D) is reduced chunk by chunk: each chunk under the
-    population grid adds its fields to the population rows and columns it overlaps (the
-    transfer is linear), and chunks outside the grid are never read. Memory is bounded by a
-    chunk and the population grid, not by the hazard raster.
+    ``fields(values, *args)`` turns hazard values (NaN replaced by ``nodata_as`` when given)
+    into a ``(k, ny, nx)`` stack; the result is ``(k, npy, npx)``. A dask band (2-D) is
+    reduced chunk by chunk: each chunk under the population grid adds its fields to the
+    population rows and columns it overlaps (the transfer is linear), and chunks outside the
+    grid are never read. Memory is bounded by a chunk and the population grid, not by the
+    hazard raster.
     """
-    if not hasattr(band, "dask"):
-        return _transfer_block(band, wy, wx, fields, args)
+    if not is_dask_backed(band):
+        return _transfer_block(band, wy, wx, fields, args, nodata_as)
     import dask
 
     wy, wx = wy.tocsc(), wx.tocsc()
@@ -649,22 +646,12 @@ def _transfer(band, wy, wx, fields, *args) -> np.ndarray:
         y0, y1, x0, x1 = py[0], py[-1] + 1, px[0], px[-1] + 1
         windows.append((y0, y1, x0, x1))
         parts.append(dask.delayed(_transfer_block)(
-            block, sub_y[y0:y1], sub_x[x0:x1], fields, args))
-    out = None
+            block, sub_y[y0:y1], sub_x[x0:x1], fields, args, nodata_as))
+    k = fields(np.zeros((0, 0)), *args).shape[0]
+    out = np.zeros((k, wy.shape[0], wx.shape[0]))
     for (y0, y1, x0, x1), part in zip(windows, dask.compute(*parts), strict=True):
-        if out is None:
-            out = np.zeros((part.shape[0], wy.shape[0], wx.shape[0]))
         out[:, y0:y1, x0:x1] += part
-    if out is None:  # no chunk under the grid (the overlap check makes this rare)
-        k = fields(np.zeros((0, 0)), *args).shape[0]
-        out = np.zeros((k, wy.shape[0], wx.shape[0]))
     return out
-
-
-def _bands(hazard: xr.DataArray, extra: list[str]):
-    """Return the raster's values as ``(k, ny, nx)`` (numpy or dask; extra dims stacked)."""
-    data = hazard.transpose(*extra, "y", "x").data if extra else hazard.data
-    return data.reshape((-1, *data.shape[-2:]))
 
 
 def _zone_weights(
@@ -764,12 +751,12 @@ def exposed_population(
     if len(names) != len(edges) + 1:
         raise InputValueError(f"labels needs {len(edges) + 1} entries, got {len(names)}.")
     hz, wy, wx = _hazard_on_population_grid(population, hazard)
-    bands = _bands(hz, extra)
+    bands = _grid.band_stack(hz, extra)
     pop = np.nan_to_num(np.asarray(population.values, dtype=np.float64), nan=0.0)
     zw, znames = _zone_weights(zones, zone_column, population)
     frames = []
     for b, lab in enumerate(_grid.band_labels(hz, extra)):
-        shares = list(_transfer(bands[b], wy, wx, _class_fields, edges, nodata_as))
+        shares = list(_transfer(bands[b], wy, wx, nodata_as, _class_fields, edges))
         known = np.sum(shares, axis=0)
         shares.append(np.clip(1.0 - known, 0.0, 1.0))  # NaN cells and outside the hazard
         people = np.stack([pop * s for s in shares])  # (ncls+1, ny, nx)
@@ -845,12 +832,12 @@ def population_weighted_hazard(
     _check_population(population)
     units, extra = check_hazard(hazard)
     hz, wy, wx = _hazard_on_population_grid(population, hazard)
-    bands = _bands(hz, extra)
+    bands = _grid.band_stack(hz, extra)
     pop = np.nan_to_num(np.asarray(population.values, dtype=np.float64), nan=0.0)
     zw, znames = _zone_weights(zones, zone_column, population)
     frames = []
     for b, lab in enumerate(_grid.band_labels(hz, extra)):
-        s, w = _transfer(bands[b], wy, wx, _sum_and_count_fields, nodata_as)
+        s, w = _transfer(bands[b], wy, wx, nodata_as, _sum_and_count_fields)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_cell = np.where(w > 0, s / w, np.nan)
         has = ~np.isnan(mean_cell)
