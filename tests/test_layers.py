@@ -130,8 +130,8 @@ def test_dims(depth_3x3):
 
 
 def test_require_positive():
-    assert layers.require_positive("2.5", name="d") == 2.5
-    for bad in (0, -1, float("nan"), "x"):
+    assert layers.require_positive(2.5, name="d") == 2.5
+    for bad in (0, -1, float("nan"), float("inf"), "x", "2.5", True, None):
         with pytest.raises(InputValueError):
             layers.require_positive(bad, name="max_distance_m")
     assert layers.require_positive(0, name="d", allow_zero=True) == 0.0

@@ -26,6 +26,7 @@ __all__ = [
     "InvalidGeometryError",
     "UnitsError",
     "DimensionError",
+    "GridError",
     "InputValueError",
     "OutputExistsError",
     "ConfigError",
@@ -71,6 +72,14 @@ class UnitsError(UrbanRiskError, ValueError):
 
 class DimensionError(UrbanRiskError, ValueError):
     """An array lacks a required dimension or has one it should not."""
+
+
+class GridError(UrbanRiskError, ValueError):
+    """A raster's grid cannot be used as it is (rotated, irregular, or not the grid required).
+
+    Rotated or sheared transforms, coordinates that are irregular or repeat, and two rasters
+    that must share a grid but do not (CRS, transform or shape).
+    """
 
 
 class InputValueError(UrbanRiskError, ValueError):

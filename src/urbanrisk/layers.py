@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from urbanrisk.errors import (
     DimensionError,
     EmptyLayerError,
     GeographicCRSError,
+    GridError,
     InputValueError,
     InvalidGeometryError,
     MissingCRSError,
@@ -52,6 +54,7 @@ from urbanrisk.errors import (
     OutputExistsError,
     UnitsError,
 )
+from urbanrisk.units import canonical_units, convert, normalize_units, quantity_of
 
 __all__ = [
     "Layer",
@@ -72,7 +75,19 @@ __all__ = [
     "normalize_units",
     "require_dims",
     "check_geometries",
+    "require_number",
+    "require_numbers",
+    "require_numeric_column",
     "require_positive",
+    "require_probability",
+    "prepare_raster",
+    "prepare_vector",
+    "require_same_grid",
+    "require_class_codes",
+    "north_up",
+    "cell_area_m2",
+    "grid_transform",
+    "normalize_units",
     "bounds_of",
     "is_dask_backed",
 ]
@@ -81,45 +96,6 @@ logger = logging.getLogger(__name__)
 
 Layer = xr.DataArray | gpd.GeoDataFrame | gpd.GeoSeries
 
-# Spellings of the same unit found in files and user code, mapped to one canonical symbol.
-_UNIT_ALIASES: dict[str, str] = {
-    "m": "m",
-    "meter": "m",
-    "meters": "m",
-    "metre": "m",
-    "metres": "m",
-    "mm": "mm",
-    "millimeter": "mm",
-    "millimeters": "mm",
-    "millimetre": "mm",
-    "millimetres": "mm",
-    "cm": "cm",
-    "ft": "ft",
-    "feet": "ft",
-    "degc": "degC",
-    "°c": "degC",
-    "celsius": "degC",
-    "deg_c": "degC",
-    "c": "degC",
-    "k": "K",
-    "kelvin": "K",
-    "1": "1",
-    "fraction": "1",
-    "dimensionless": "1",
-    "people": "people",
-    "persons": "people",
-    "person": "people",
-    "inhabitants": "people",
-    "mmi": "MMI",
-    "m/s": "m/s",
-    "m s-1": "m/s",
-    "m2": "m2",
-    "m^2": "m2",
-    "%": "%",
-    "percent": "%",
-    "class": "class",
-}
-
 _EXTRA_DIM_TAG = "urbanrisk_dim"
 _EXTRA_COORDS_TAG = "urbanrisk_coords"
 
@@ -127,23 +103,6 @@ _EXTRA_COORDS_TAG = "urbanrisk_coords"
 # --------------------------------------------------------------------------------------
 # Units and dimensions
 # --------------------------------------------------------------------------------------
-def normalize_units(units: str | None) -> str | None:
-    """Return the canonical spelling of a unit string (``"metres"`` → ``"m"``).
-
-    Unknown units are returned stripped but otherwise unchanged, so users can work with
-    units urbanrisk does not know.
-
-    Examples
-    --------
-    >>> normalize_units("Metres"), normalize_units("°C"), normalize_units("W/m2")
-    ('m', 'degC', 'W/m2')
-    """
-    if units is None:
-        return None
-    key = str(units).strip()
-    return _UNIT_ALIASES.get(key.lower(), key)
-
-
 def require_units(
     da: xr.DataArray,
     expected: str | Iterable[str] | None = None,
@@ -216,6 +175,65 @@ def require_dims(
             )
 
 
+def require_number(
+    value: Any,
+    *,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_inf: bool = False,
+    units: str | None = None,
+) -> float:
+    """Return ``value`` as a float, raising :class:`InputValueError` naming ``name`` if not.
+
+    NaN is always refused; infinity only passes with ``allow_inf=True``. Bools and strings
+    are refused rather than coerced (``"3"`` is not 3, ``True`` is not 1).
+
+    Parameters
+    ----------
+    value : float
+        The parameter.
+    name : str
+        The parameter's name, used in the message.
+    low, high : float, optional
+        Bounds, inclusive unless ``low_open`` / ``high_open``.
+    low_open, high_open : bool, default False
+        Make a bound exclusive.
+    allow_inf : bool, default False
+        Accept an infinite value (within the bounds).
+    units : str, optional
+        Units of the parameter, named in the message.
+
+    Examples
+    --------
+    >>> require_number(0.5, name="share", low=0, high=1)
+    0.5
+    >>> require_number(float("nan"), name="sea_level_m")
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.InputValueError: sea_level_m must be a finite number, got nan.
+    """
+    if isinstance(value, bool | str | bytes) or value is None:
+        raise InputValueError(f"{name} must be a number, got {value!r}.")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputValueError(f"{name} must be a number, got {value!r}.") from None
+    if np.isnan(v) or (np.isinf(v) and not allow_inf):
+        raise InputValueError(f"{name} must be a finite number, got {value!r}.")
+    too_low = low is not None and (v < low or (low_open and v == low))
+    too_high = high is not None and (v > high or (high_open and v == high))
+    if too_low or too_high:
+        lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+        hi = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
+        bound = " and ".join(b for b in (lo, hi) if b)
+        unit = f" {units}" if units else ""
+        raise InputValueError(f"{name} must be {bound}{unit}, got {value!r}.")
+    return v
+
+
 def require_positive(value: float, *, name: str, allow_zero: bool = False) -> float:
     """Return ``value`` as float, raising :class:`InputValueError` if not (strictly) positive.
 
@@ -224,14 +242,100 @@ def require_positive(value: float, *, name: str, allow_zero: bool = False) -> fl
     >>> require_positive(300, name="max_distance_m")
     300.0
     """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputValueError(f"{name} must be a number, got {value!r}.") from None
-    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise InputValueError(f"{name} must be finite and {bound}, got {value!r}.")
-    return v
+    return require_number(value, name=name, low=0.0, low_open=not allow_zero)
+
+
+def require_probability(value: float, *, name: str) -> float:
+    """Return a share or probability as a float in [0, 1], or raise naming ``name``.
+
+    Examples
+    --------
+    >>> require_probability(0.25, name="dem_error_probability")
+    0.25
+    >>> require_probability(25, name="share")
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.InputValueError: share must be >= 0 and <= 1, got 25.
+    """
+    return require_number(value, name=name, low=0.0, high=1.0)
+
+
+def require_numbers(
+    values: Any,
+    *,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    allow_nan: bool = False,
+) -> np.ndarray:
+    """Return a sequence or column of numbers as a float array, refusing what is not numeric.
+
+    Strings, objects and bools are refused instead of being coerced to NaN or 0; NaN is
+    refused unless ``allow_nan``; infinities always are.
+
+    Examples
+    --------
+    >>> require_numbers([10, 100], name="return_periods", low=0, low_open=True).tolist()
+    [10.0, 100.0]
+    >>> require_numbers(["10", "x"], name="value column")
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.InputValueError: value column must hold numbers, got str values ...
+    """
+    arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.number) or arr.size == 0):
+        kinds = sorted({type(getattr(v, "item", lambda v=v: v)()).__name__
+                        for v in arr.ravel()[:50]})
+        raise InputValueError(
+            f"{name} must hold numbers, got {'/'.join(kinds) or arr.dtype} values (e.g. "
+            f"{arr.ravel()[:3].tolist()}). Convert the column to numbers first, e.g. "
+            "pd.to_numeric(df[col]), and check the rows that fail."
+        )
+    out = arr.astype(float)
+    bad = np.isinf(out) | (np.isnan(out) if not allow_nan else False)
+    if np.any(bad):
+        raise InputValueError(
+            f"{name} holds {int(np.sum(bad))} NaN or infinite values (positions "
+            f"{np.flatnonzero(bad)[:10].tolist()}); give a finite number for each."
+        )
+    finite = out[np.isfinite(out)]
+    too_low = (
+        np.zeros(finite.shape, bool) if low is None
+        else (finite <= low if low_open else finite < low)
+    )
+    too_high = np.zeros(finite.shape, bool) if high is None else finite > high
+    if too_low.any() or too_high.any():
+        lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+        hi = "" if high is None else f"<= {high:g}"
+        bound = " and ".join(b for b in (lo, hi) if b)
+        offending = finite[too_low | too_high][:5].tolist()
+        raise InputValueError(f"every value of {name} must be {bound}; got {offending}.")
+    return out
+
+
+def require_numeric_column(
+    frame: pd.DataFrame, column: str, *, name: str | None = None, allow_nan: bool = True,
+    low: float | None = None, high: float | None = None,
+) -> np.ndarray:
+    """Return ``frame[column]`` as floats, refusing a missing or non-numeric column.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"value": [1.0, 2.5], "use": ["a", "b"]})
+    >>> require_numeric_column(df, "value").tolist()
+    [1.0, 2.5]
+    >>> require_numeric_column(df, "use", name="buildings")
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.InputValueError: buildings column 'use' must hold numbers, got str ...
+    """
+    label = f"{name} column {column!r}" if name else f"column {column!r}"
+    if column not in frame.columns:
+        raise InputValueError(
+            f"{label} is missing; the columns are {list(frame.columns)[:20]}."
+        )
+    return require_numbers(frame[column], name=label, allow_nan=allow_nan, low=low, high=high)
 
 
 # --------------------------------------------------------------------------------------
@@ -424,14 +528,14 @@ def require_overlap(
 def require_non_empty(layer: Layer, *, name: str | None = None) -> None:
     """Raise :class:`EmptyLayerError` for a layer without features or valid cells.
 
-    For dask-backed rasters only the shape is checked (the values are not computed).
+    A dask-backed raster is read chunk by chunk up to the first finite value.
     """
     label = _label(layer, name)
     if isinstance(layer, xr.DataArray):
         if layer.size == 0:
             raise EmptyLayerError(f"{label} has no cells (shape {layer.shape}).")
-        if not is_dask_backed(layer) and np.issubdtype(layer.dtype, np.floating):
-            if not np.isfinite(layer.values).any():
+        if np.issubdtype(layer.dtype, np.floating):
+            if not _any_finite(layer):
                 raise EmptyLayerError(
                     f"{label} holds nodata (NaN) in every cell. Check the file's nodata value "
                     "and that you selected the right band."
@@ -519,6 +623,514 @@ def check_geometries(
 
 
 # --------------------------------------------------------------------------------------
+# The input contract: one entrance for every raster and vector a public function reads
+# --------------------------------------------------------------------------------------
+_TYPE_NAMES = {
+    0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+    5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection",
+}
+
+#: Tolerance (relative to the cell size) under which a transform's rotation terms, or the
+#: spread of coordinate steps, count as zero.
+_GRID_RTOL = 1e-6
+
+
+def _any_finite(da: xr.DataArray, block: int = 1 << 20) -> bool:
+    """Whether any value is finite, scanning in blocks and stopping at the first one.
+
+    A dask-backed raster is read one chunk at a time, up to the first chunk with a finite
+    value (usually the first), so the check does not cost a pass over the whole raster.
+    """
+    if not np.issubdtype(da.dtype, np.floating):
+        return da.size > 0
+    if is_dask_backed(da):
+        import dask.array
+
+        return any(bool(dask.array.isfinite(b).any().compute()) for b in da.data.blocks.ravel())
+    flat = np.asarray(da.values).reshape(-1)
+    return any(np.isfinite(flat[i : i + block]).any() for i in range(0, flat.size, block))
+
+
+def _is_rotated(t: Affine) -> bool:
+    scale = max(abs(t.a), abs(t.e), abs(t.b), abs(t.d))
+    return abs(t.b) > _GRID_RTOL * scale or abs(t.d) > _GRID_RTOL * scale
+
+
+def _has_axis_coords(da: xr.DataArray) -> bool:
+    return all(d in da.coords and da[d].ndim == 1 for d in ("x", "y"))
+
+
+def grid_transform(da: xr.DataArray) -> Affine:
+    """Return the affine transform of a raster's grid, from its coordinates when it has them.
+
+    rioxarray caches a transform in ``spatial_ref``; after ``sortby``, ``isel`` with a
+    step or a concatenation it can be stale. The coordinates are the truth: the transform
+    is recomputed from them (cell centres, regular spacing) and the cached one is used only
+    for a raster without 1-D ``x``/``y`` coordinates (a rotated file) or with a single row
+    or column.
+
+    Examples
+    --------
+    >>> da = raster_from_array(np.zeros((2, 3)), crs=3067, transform=(10, 0, 0, 0, -10, 20))
+    >>> tuple(grid_transform(da.sortby("y")))[:6]  # south-up after the sort
+    (10.0, 0.0, 0.0, 0.0, 10.0, 0.0)
+    """
+    cached = da.rio.transform()
+    if not _has_axis_coords(da) or _is_rotated(cached):
+        return cached
+    x = np.asarray(da["x"].values, dtype=float)
+    y = np.asarray(da["y"].values, dtype=float)
+    dx = (x[-1] - x[0]) / (x.size - 1) if x.size >= 2 else cached.a
+    dy = (y[-1] - y[0]) / (y.size - 1) if y.size >= 2 else cached.e
+    return Affine(dx, 0.0, x[0] - dx / 2, 0.0, dy, y[0] - dy / 2)
+
+
+def north_up(
+    da: xr.DataArray,
+    *,
+    resampling: str = "nearest",
+    name: str | None = None,
+) -> xr.DataArray:
+    """Return ``da`` on a north-up grid: rotated or sheared grids warped, axes sorted.
+
+    A rotated grid is warped in its own CRS to a north-up grid whose square cells have the
+    same area as the original's (``sqrt(|det|)``), with ``resampling`` (nearest by default,
+    so class codes and depths keep their values). A grid that is already north-up only has
+    its axes sorted (``x`` ascending, ``y`` descending), which is exact.
+
+    Examples
+    --------
+    >>> import rasterio.transform
+    >>> t = Affine.rotation(30) * Affine.scale(10, -10)
+    >>> da = xr.DataArray(np.ones((20, 20)), dims=("y", "x")).rio.write_crs(3067)
+    >>> da = da.rio.write_transform(t)
+    >>> up = north_up(da)
+    >>> round(abs(up.rio.transform().a), 6), bool(_is_rotated(up.rio.transform()))
+    (10.0, False)
+    """
+    label = _label(da, name)
+    t = da.rio.transform()
+    if _has_axis_coords(da) and not _is_rotated(t):
+        return _sorted_axes(da, label)
+    from rasterio.enums import Resampling
+
+    cell = float(np.sqrt(abs(t.a * t.e - t.b * t.d)))
+    ny, nx = da.sizes["y"], da.sizes["x"]
+    corners = np.array([t * (c, r) for c, r in ((0, 0), (nx, 0), (0, ny), (nx, ny))])
+    x0, y1 = corners[:, 0].min(), corners[:, 1].max()
+    width = int(np.ceil((corners[:, 0].max() - x0) / cell))
+    height = int(np.ceil((y1 - corners[:, 1].min()) / cell))
+    dst = Affine(cell, 0.0, x0, 0.0, -cell, y1)
+    src = da
+    if not np.issubdtype(da.dtype, np.floating):
+        src = da.astype("float64")
+    src = src.rio.write_nodata(np.nan, encoded=False)
+    with warnings.catch_warnings():
+        # rioxarray warns that it cannot recalculate a rotated transform; we give it ours.
+        warnings.filterwarnings("ignore", "Transform that is non-rectilinear")
+        out = src.rio.reproject(
+            src.rio.crs, shape=(height, width), transform=dst,
+            resampling=getattr(Resampling, resampling), nodata=np.nan,
+        )
+    out = out.drop_vars([c for c in ("xc", "yc") if c in out.coords])
+    out.attrs = {k: v for k, v in da.attrs.items() if k != "_FillValue"}
+    out.name = da.name
+    angle = float(np.degrees(np.arctan2(t.d, t.a)))
+    logger.info(
+        "%s: rotated grid (%.2f degrees) warped to a north-up grid of %.3f-unit cells "
+        "(%s resampling)", label, angle, cell, resampling,
+    )
+    return out
+
+
+def _sorted_axes(da: xr.DataArray, label: str) -> xr.DataArray:
+    """Sort x ascending and y descending; refuse repeated or irregular coordinates."""
+    for dim in ("x", "y"):
+        v = np.asarray(da[dim].values, dtype=float)
+        if not np.isfinite(v).all():
+            raise GridError(f"{label} has NaN or infinite {dim} coordinates.")
+        if np.unique(v).size < v.size:
+            raise GridError(
+                f"{label} repeats {dim} coordinates ({v.size - np.unique(v).size} duplicates); "
+                "tiles overlap. Merge them with rioxarray.merge.merge_arrays() first."
+            )
+    x, y = np.asarray(da["x"].values), np.asarray(da["y"].values)
+    if not (np.all(np.diff(x) > 0) and np.all(np.diff(y) < 0)):
+        logger.info("%s: coordinates sorted to x ascending, y descending (north-up)", label)
+        da = da.sortby("x").sortby("y", ascending=False)
+    for dim in ("x", "y"):
+        step = np.diff(np.asarray(da[dim].values, dtype=float))
+        if step.size >= 2 and not np.allclose(step, step[0], rtol=_GRID_RTOL, atol=0.0):
+            raise GridError(
+                f"{label} has irregular {dim} spacing (steps from {np.abs(step).min():g} to "
+                f"{np.abs(step).max():g}): tiles with gaps or different resolutions. Put them "
+                "on one grid first, e.g. with rioxarray.merge.merge_arrays() or "
+                "da.rio.reproject_match(reference)."
+            )
+    return da
+
+
+def _decode(da: xr.DataArray, label: str) -> xr.DataArray:
+    """Mask the declared nodata (``rio.nodata``) as NaN and apply a declared scale and offset.
+
+    This is what ``rioxarray.open_rasterio(path, mask_and_scale=True)`` does, for arrays
+    opened without it.
+    """
+    nd = da.rio.nodata
+    if nd is not None and not np.isnan(nd):
+        masked = da.where(da != nd)
+        masked.attrs = {k: v for k, v in da.attrs.items() if k != "_FillValue"}
+        masked.encoding = {**da.encoding, "_FillValue": nd}
+        logger.info("%s: declared nodata %r masked", label, float(nd))
+        da = masked
+    scale = float(da.attrs.get("scale_factor", 1.0))
+    offset = float(da.attrs.get("add_offset", 0.0))
+    if scale != 1.0 or offset != 0.0:
+        scaled = da * scale + offset
+        scaled.attrs = {k: v for k, v in da.attrs.items()
+                        if k not in ("scale_factor", "add_offset")}
+        scaled.name = da.name
+        logger.info("%s: declared scale %g and offset %g applied", label, scale, offset)
+        da = scaled
+    return da
+
+
+def _write_transform_if_stale(da: xr.DataArray) -> xr.DataArray:
+    t = grid_transform(da)
+    if tuple(da.rio.transform()) == tuple(t):
+        return da
+    out = da.copy(deep=False)
+    out.rio.write_transform(t, inplace=True)
+    return out
+
+
+def _squeeze_band(da: xr.DataArray, allowed: Sequence[str]) -> xr.DataArray:
+    if "band" in da.dims and "band" not in allowed and da.sizes["band"] == 1:
+        return da.squeeze("band", drop=True)
+    return da
+
+
+def prepare_raster(
+    da: xr.DataArray,
+    *,
+    name: str | None = None,
+    to_units: str | None = None,
+    units: str | None = None,
+    allowed_dims: Sequence[str] = (),
+    metric: bool = True,
+    reproject: bool = True,
+    warp: bool = False,
+    allow_empty: bool = False,
+) -> xr.DataArray:
+    """Pass a raster through the one entrance: checked, masked, north-up, metric, in units.
+
+    Every public function of urbanrisk passes its rasters through here first:
+
+    1. it must be an :class:`xarray.DataArray` with a CRS and ``(y, x)`` dims (a size-1
+       ``band`` dim from ``rioxarray.open_rasterio`` is dropped) of numbers or bools;
+    2. the declared nodata (``da.rio.nodata``, e.g. -9999 read without ``masked=True``)
+       becomes NaN: NaN is the single meaning of "no data" from here on;
+    3. a rotated or sheared grid is refused with :class:`GridError`, or warped to north-up
+       with ``warp=True`` (:func:`north_up`); coordinates are sorted to ``x`` ascending and
+       ``y`` descending, repeated or irregular ones refused, and the transform recomputed
+       from them (a stale cached transform is never used);
+    4. a CRS not in metres (degrees, Web Mercator, US survey feet) is reprojected to the
+       local UTM zone with a logged note, or refused with ``reproject=False``
+       (:func:`require_projected`); ``metric=False`` skips this for analyses that measure
+       nothing;
+    5. units: ``attrs["units"]`` or, when the raster has none, ``units``. With
+       ``to_units``, values in another unit of the same quantity (feet for metres) are
+       converted and ``attrs["converted_from_units"]`` records the original; missing or
+       incompatible units raise :class:`UnitsError`. ``to_units="canonical"`` converts any
+       known quantity to its canonical unit and keeps unknown units as labels;
+    6. a raster with no finite value raises :class:`EmptyLayerError` unless ``allow_empty``.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The raster.
+    name : str, optional
+        How to call it in messages (defaults to ``da.name``).
+    to_units : str, optional
+        Units the caller computes in (``"m"``, ``"degC"``, ``"people"``, ``"canonical"``).
+    units : str, optional
+        Units of the values when the raster carries no ``units`` attribute; a different
+        ``units`` attribute raises :class:`UnitsError` (two claims, one must be wrong).
+    allowed_dims : sequence of str
+        Extra dimensions allowed besides ``y`` and ``x`` (``return_period``, ``year`` ...).
+    metric, reproject : bool, default True
+        Require a CRS in metres; reproject to it (or refuse).
+    warp : bool, default False
+        Warp a rotated grid to north-up instead of refusing it.
+    allow_empty : bool, default False
+        Accept a raster with nodata in every cell.
+
+    Returns
+    -------
+    xarray.DataArray
+        The input itself when nothing needed doing, otherwise a new array (the caller's
+        array is never changed). Lazy (dask) input stays lazy except when warped or
+        reprojected.
+
+    Examples
+    --------
+    >>> depth_ft = raster_from_array(np.array([[1.0, -9999.0]]), crs=3067,
+    ...                              transform=(1, 0, 0, 0, -1, 1), units="ft")
+    >>> depth_ft = depth_ft.rio.write_nodata(-9999.0)
+    >>> depth = prepare_raster(depth_ft, name="flood_depth", to_units="m")
+    >>> depth.values.round(4).tolist(), depth.attrs["units"], depth.attrs["converted_from_units"]
+    ([[0.3048, nan]], 'm', 'ft')
+    """
+    if not isinstance(da, xr.DataArray):
+        raise InputValueError(
+            f"{name or 'raster'} must be an xarray.DataArray (read it with "
+            f"urbanrisk.layers.read_raster), got {type(da).__name__}."
+        )
+    label = _label(da, name)
+    require_crs(da, name=label)
+    da = _squeeze_band(da, allowed_dims)
+    require_dims(da, required=("y", "x"), allowed=tuple(allowed_dims), name=label)
+    for d in allowed_dims:
+        if d in da.dims and d not in da.coords:
+            raise DimensionError(
+                f"{label} has dimension {d!r} without coordinates; assign them, e.g. "
+                f"da.assign_coords({d}=[10, 100])."
+            )
+    if not (np.issubdtype(da.dtype, np.number) or da.dtype == bool):
+        raise InputValueError(
+            f"{label} holds {da.dtype} values; a numeric raster is needed. Convert the cells "
+            "to numbers (strings are never read as values)."
+        )
+    if da.size == 0:
+        raise EmptyLayerError(f"{label} has no cells (shape {da.shape}).")
+    if da.dtype != bool:
+        da = _decode(da, label)
+    if _is_rotated(da.rio.transform()):
+        if not warp:
+            t = da.rio.transform()
+            angle = float(np.degrees(np.arctan2(t.d, t.a)))
+            raise GridError(
+                f"{label} has a rotated or sheared grid (transform terms b={t.b:g}, "
+                f"d={t.d:g}; about {angle:.1f} degrees), so its cells are not aligned with "
+                "x and y and areas and distances on it would be wrong. Warp it to north-up: "
+                "urbanrisk.layers.north_up(da) (or read_raster(path, warp=True), or "
+                "warp = true for the layer in the city TOML)."
+            )
+        da = north_up(da, name=label)
+    elif not _has_axis_coords(da):
+        raise GridError(
+            f"{label} has no x/y coordinates; build it with urbanrisk.layers.raster_from_array "
+            "or read it with read_raster so its grid is known."
+        )
+    else:
+        da = _sorted_axes(da, label)
+    da = _write_transform_if_stale(da)
+    if metric:
+        da = require_projected(da, name=label, reproject=reproject)
+    da = _apply_units(da, label, to_units=to_units, declared=units)
+    if not allow_empty and not _any_finite(da):
+        raise EmptyLayerError(
+            f"{label} holds nodata in every cell. Check the file's nodata value, that you "
+            "selected the right band, and that the layer covers the study area."
+        )
+    return da
+
+
+def _apply_units(
+    da: xr.DataArray, label: str, *, to_units: str | None, declared: str | None
+) -> xr.DataArray:
+    tag = normalize_units(da.attrs.get("units"))
+    given = normalize_units(declared)
+    if tag is not None and given is not None and tag != given:
+        raise UnitsError(
+            f"{label} says its units are {tag!r} but units={declared!r} was given. Remove "
+            "one of the two claims (fix the file's units tag or the argument)."
+        )
+    have = tag or given
+    if to_units is None:
+        if have is not None and have != da.attrs.get("units"):
+            da = da.copy(deep=False)
+            da.attrs = {**da.attrs, "units": have}
+        return da
+    want = canonical_units(have) if to_units == "canonical" else normalize_units(to_units)
+    if have is None:
+        if to_units == "canonical":
+            return da
+        q = quantity_of(want)
+        raise UnitsError(
+            f"{label} has no units, and it must be in {want}"
+            + (f" or another unit of {q} (which is converted)" if q else "")
+            + ". State them: the layer's units key in the city TOML, units= in "
+            "read_raster() or this function, or da.attrs['units']."
+        )
+    if have == want:
+        if da.attrs.get("units") != have:
+            da = da.copy(deep=False)
+            da.attrs = {**da.attrs, "units": have}
+        return da
+    converted = convert(da, have, want, name=label)
+    converted.attrs = {**da.attrs, "units": want, "converted_from_units": have}
+    converted.name = da.name
+    logger.info("%s: converted from %s to %s", label, have, want)
+    return converted
+
+
+def require_same_grid(
+    a: xr.DataArray, b: xr.DataArray, *, names: tuple[str, str] = ("a", "b")
+) -> None:
+    """Raise :class:`GridError` unless ``a`` and ``b`` share CRS, shape and transform.
+
+    Shape alone is not enough: two 100 x 100 rasters may lie a kilometre apart.
+
+    Examples
+    --------
+    >>> a = raster_from_array(np.zeros((2, 2)), crs=3067, transform=(1, 0, 0, 0, -1, 2))
+    >>> b = raster_from_array(np.zeros((2, 2)), crs=3067, transform=(1, 0, 5, 0, -1, 2))
+    >>> require_same_grid(a, b, names=("dem", "landcover"))
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.GridError: dem and landcover are not on the same grid ...
+    """
+    require_same_crs(a, b, names=names)
+    ta, tb = grid_transform(a), grid_transform(b)
+    same_shape = (a.sizes["y"], a.sizes["x"]) == (b.sizes["y"], b.sizes["x"])
+    tol = _GRID_RTOL * max(abs(ta.a), abs(ta.e), 1e-12)
+    same_t = all(abs(p - q) <= tol * (1 if i in (0, 1, 3, 4) else 1e3)
+                 for i, (p, q) in enumerate(zip(tuple(ta)[:6], tuple(tb)[:6], strict=True)))
+    if not (same_shape and same_t):
+        raise GridError(
+            f"{names[0]} and {names[1]} are not on the same grid ({names[0]}: "
+            f"{a.sizes['y']} x {a.sizes['x']} cells, transform {tuple(ta)[:6]}; {names[1]}: "
+            f"{b.sizes['y']} x {b.sizes['x']}, {tuple(tb)[:6]}). Resample one onto the "
+            f"other: {names[1]}.rio.reproject_match({names[0]})."
+        )
+
+
+def cell_area_m2(da: xr.DataArray) -> float:
+    """Area of one cell in m², from the grid's transform (rotation included).
+
+    ``|a*e - b*d|`` of the affine, so a rotated or sheared grid is measured right, unlike
+    ``rio.resolution()``. The CRS must be in metres.
+
+    Examples
+    --------
+    >>> da = raster_from_array(np.zeros((2, 2)), crs=3067, transform=(10, 0, 0, 0, -10, 20))
+    >>> cell_area_m2(da)
+    100.0
+    """
+    crs = require_crs(da)
+    if not _is_metric(crs):
+        raise GeographicCRSError(
+            f"{_label(da, None)} is in {crs.to_string()}, not metres: cell areas in m² need a "
+            "projected CRS in metres (see urbanrisk.layers.prepare_raster)."
+        )
+    t = grid_transform(da)
+    return float(abs(t.a * t.e - t.b * t.d))
+
+
+def require_class_codes(da: xr.DataArray, *, name: str | None = None) -> None:
+    """Refuse a class raster (land cover) whose finite values are not whole numbers.
+
+    A land-cover code of 3.4 is not class 3: it means the raster was resampled with a
+    non-nearest method or is not a class raster at all.
+
+    Examples
+    --------
+    >>> lc = raster_from_array(np.array([[1.0, 3.4]]), crs=3067, transform=(1, 0, 0, 0, -1, 1))
+    >>> require_class_codes(lc, name="landcover")
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.InputValueError: landcover holds non-integer class codes ...
+    """
+    if not np.issubdtype(da.dtype, np.floating):
+        return
+    values = da.data
+    if is_dask_backed(da):
+        import dask.array
+
+        frac = dask.array.nanmax(dask.array.fabs(values - dask.array.round(values))).compute()
+        examples: list[float] = []
+    else:
+        v = np.asarray(values)
+        finite = v[np.isfinite(v)]
+        off = finite != np.round(finite)
+        frac = float(off.any())
+        examples = np.unique(finite[off])[:5].tolist()
+    if frac and frac > 0:
+        raise InputValueError(
+            f"{name or _label(da, None)} holds non-integer class codes (e.g. {examples}): a "
+            "class raster must hold whole numbers. Resample land cover with nearest "
+            "neighbour only, and check that this is the class raster."
+        )
+
+
+def prepare_vector(
+    gdf: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    name: str,
+    like: Layer | None = None,
+    geom_types: Sequence[str] | None = None,
+    make_valid: bool = False,
+    drop_empty: bool = False,
+    metric: bool = True,
+    reproject: bool = True,
+    overlap: bool = True,
+) -> gpd.GeoDataFrame:
+    """Pass a vector layer through the one entrance: checked, metric, aligned to ``like``.
+
+    1. a :class:`geopandas.GeoDataFrame` (a GeoSeries is wrapped) with features and a CRS;
+    2. missing, empty or invalid geometries raise :class:`InvalidGeometryError` naming the
+       rows (repaired with ``make_valid=True``, dropped with ``drop_empty=True``);
+    3. only ``geom_types`` (e.g. ``("Polygon", "MultiPolygon")``) are accepted;
+    4. with ``like`` (a raster or vector already through the contract), the layer is
+       reprojected to its CRS and must overlap its extent (:class:`NoOverlapError`);
+       otherwise, with ``metric``, a CRS not in metres is reprojected to the local UTM zone
+       (or refused with ``reproject=False``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> parks = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)], crs=3067)
+    >>> far = gpd.GeoDataFrame(geometry=[box(500, 500, 501, 501)], crs=3067)
+    >>> prepare_vector(parks, name="parks", like=far)
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.NoOverlapError: vector layer (extent ...) and parks (extent ...) do not ...
+    """
+    if isinstance(gdf, gpd.GeoSeries):
+        gdf = gpd.GeoDataFrame(geometry=gdf)
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputValueError(f"{name} must be a GeoDataFrame, got {type(gdf).__name__}.")
+    require_non_empty(gdf, name=name)
+    require_crs(gdf, name=name)
+    gdf = check_geometries(gdf, name=name, make_valid=make_valid, drop_empty=drop_empty)
+    if geom_types is not None:
+        import shapely
+
+        ids = np.unique(shapely.get_type_id(np.asarray(gdf.geometry.values)))
+        types = {_TYPE_NAMES.get(int(i), "unknown") for i in ids}
+        bad = types - set(geom_types)
+        if bad:
+            raise InvalidGeometryError(
+                f"{name} holds {sorted(bad)} geometries but {sorted(geom_types)} are expected "
+                "here. Explode or convert them, or use the function for that geometry type."
+            )
+    if like is not None:
+        if isinstance(like, xr.DataArray):
+            gdf = align_vector_to_raster(gdf, like, name=name)
+        else:
+            target = require_crs(like)
+            if not require_crs(gdf, name=name).equals(target, ignore_axis_order=True):
+                logger.info("%s reprojected to %s", name, target.to_string())
+                gdf = gdf.to_crs(target)
+        if overlap:
+            require_overlap(like, gdf, names=(_label(like, None), name))
+    elif metric:
+        gdf = require_projected(gdf, name=name, reproject=reproject)
+    return gdf
+
+
+# --------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------
 def read_raster(
@@ -528,6 +1140,7 @@ def read_raster(
     units: str | None = None,
     band: int | None = None,
     name: str | None = None,
+    warp: bool = False,
 ) -> xr.DataArray:
     """Read a raster file as a masked :class:`xarray.DataArray` with CRS and units.
 
@@ -546,6 +1159,9 @@ def read_raster(
         returned 2-D and a multi-band file 3-D.
     name : str, optional
         Name of the array; defaults to the file stem.
+    warp : bool, default False
+        Warp a rotated or sheared grid to north-up (:func:`north_up`, logged). Without it a
+        rotated file is read as it is and refused by the analyses with :class:`GridError`.
 
     Returns
     -------
@@ -599,6 +1215,8 @@ def read_raster(
         del attrs["units"]
     da.attrs = attrs
     # rioxarray keeps the original nodata in encoding; values are NaN in memory.
+    if warp and _is_rotated(da.rio.transform()):
+        da = north_up(da, name=str(path))
     return da
 
 
