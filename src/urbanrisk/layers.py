@@ -439,7 +439,9 @@ def require_projected(
         utm = layer.rio.estimate_utm_crs()
         if resolution_m is None:
             resolution_m = _finest_resolution_m(layer)
-        out = layer.rio.reproject(utm, resolution=resolution_m, nodata=np.nan)
+        src = layer if np.issubdtype(layer.dtype, np.floating) else layer.astype("float64")
+        # (NaN marks the cells outside the source: an integer grid cannot hold it)
+        out = src.rio.reproject(utm, resolution=resolution_m, nodata=np.nan)
         out.attrs.update({k: v for k, v in layer.attrs.items() if k not in out.attrs})
         out.attrs.pop("_FillValue", None)
         out.name = layer.name
@@ -454,6 +456,11 @@ def _finest_resolution_m(da: xr.DataArray) -> float:
     """Finer axis of a geographic raster's cell size, in metres at its centre."""
     rx, ry = (abs(r) for r in da.rio.resolution())
     crs = pyproj.CRS.from_user_input(da.rio.crs)
+    if not crs.is_geographic and crs.to_epsg() not in (3857, 900913, 3395):
+        # projected in another linear unit (US state plane feet): convert the cell size
+        factor = min((ax.unit_conversion_factor for ax in crs.axis_info
+                      if ax.unit_conversion_factor), default=1.0)
+        return float(min(rx, ry) * factor)
     if not crs.is_geographic:
         # Web Mercator: scale by cos(latitude) at the centre.
         transformer = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
@@ -733,6 +740,9 @@ def north_up(
             resampling=getattr(Resampling, resampling), nodata=np.nan,
         )
     out = out.drop_vars([c for c in ("xc", "yc") if c in out.coords])
+    if not _has_axis_coords(out):  # a source without coordinates gives none back
+        out = out.assign_coords(x=dst.c + dst.a * (np.arange(width) + 0.5),
+                                y=dst.f + dst.e * (np.arange(height) + 0.5))
     out.attrs = {k: v for k, v in da.attrs.items() if k != "_FillValue"}
     out.name = da.name
     angle = float(np.degrees(np.arctan2(t.d, t.a)))
@@ -978,7 +988,10 @@ def _apply_units(
 def require_same_grid(
     a: xr.DataArray, b: xr.DataArray, *, names: tuple[str, str] = ("a", "b")
 ) -> None:
-    """Raise :class:`GridError` unless ``a`` and ``b`` share CRS, shape and transform.
+    """Raise unless ``a`` and ``b`` share CRS, shape and transform.
+
+    A different CRS raises :class:`CRSMismatchError` (both named); a different shape or
+    transform raises :class:`GridError`.
 
     Shape alone is not enough: two 100 x 100 rasters may lie a kilometre apart.
 
@@ -1069,6 +1082,7 @@ def prepare_vector(
     *,
     name: str,
     like: Layer | None = None,
+    like_name: str | None = None,
     geom_types: Sequence[str] | None = None,
     make_valid: bool = False,
     drop_empty: bool = False,
@@ -1085,7 +1099,7 @@ def prepare_vector(
     4. with ``like`` (a raster or vector already through the contract), the layer is
        reprojected to its CRS and must overlap its extent (:class:`NoOverlapError`);
        otherwise, with ``metric``, a CRS not in metres is reprojected to the local UTM zone
-       (or refused with ``reproject=False``).
+       (or refused with ``reproject=False``). ``like_name`` names ``like`` in messages.
 
     Examples
     --------
@@ -1124,7 +1138,7 @@ def prepare_vector(
                 logger.info("%s reprojected to %s", name, target.to_string())
                 gdf = gdf.to_crs(target)
         if overlap:
-            require_overlap(like, gdf, names=(_label(like, None), name))
+            require_overlap(like, gdf, names=(_label(like, like_name), name))
     elif metric:
         gdf = require_projected(gdf, name=name, reproject=reproject)
     return gdf

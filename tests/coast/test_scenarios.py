@@ -126,7 +126,7 @@ def test_projection_from_tidy_table_percent_quantiles(tmp_path):
     f = tmp_path / "p.csv"
     df.to_csv(f, index=False)
     p = projection_from_table(f, units="cm")
-    assert p.sel(quantile=0.5).values.ravel().tolist() == [0.05, 0.6]
+    np.testing.assert_allclose(p.sel(quantile=0.5).values.ravel(), [0.05, 0.6])
 
 
 def test_projection_table_errors():
@@ -137,8 +137,14 @@ def test_projection_table_errors():
     with pytest.raises(UnitsError):
         projection_from_table(
             pd.DataFrame({"scenario": ["a"], "quantile": [0.5], "year": [2050], "v": [1.0]}),
-            units="ft",
+            units="degC",
         )
+    # feet are a length: converted, not refused (issue #12)
+    feet = projection_from_table(
+        pd.DataFrame({"scenario": ["a"], "quantile": [0.5], "year": [2050], "v": [1.0]}),
+        units="ft",
+    )
+    np.testing.assert_allclose(feet.values.ravel(), [0.3048])
     dup = pd.DataFrame({"scenario": ["a", "a"], "quantile": [0.5, 0.5], "year": [2050, 2050],
                         "v": [1.0, 2.0]})
     with pytest.raises(InputValueError):
@@ -163,7 +169,7 @@ def _dem(values, crs=3067):
 def test_reference_dem_scalar_and_raster_surface():
     dem = _dem([[1.0, 2.0], [3.0, 4.0]])
     out = reference_dem(dem, VerticalReference(dem_datum="N2000", water_surface=0.5))
-    assert out.values.tolist() == [[0.5, 1.5], [2.5, 3.5]]
+    np.testing.assert_allclose(out.values, [[0.5, 1.5], [2.5, 3.5]])
     surf = _dem([[0.5, 0.6], [0.7, 0.8]])
     out2 = reference_dem(dem, VerticalReference(dem_datum="N2000", water_surface=surf,
                                                  water_surface_name="MHHW"))

@@ -43,17 +43,18 @@ import xarray as xr
 from scipy.special import ndtr
 
 from urbanrisk.coast._flood import _OFF4, _OFF8, priority_flood
-from urbanrisk.errors import DimensionError, InputValueError, InsufficientMemoryError
+from urbanrisk.errors import DimensionError, GridError, InputValueError, InsufficientMemoryError
 from urbanrisk.layers import (
-    align_vector_to_raster,
-    check_geometries,
     is_dask_backed,
-    require_dims,
-    require_non_empty,
+    prepare_raster,
+    prepare_vector,
+    require_number,
+    require_numbers,
+    require_numeric_column,
     require_positive,
-    require_projected,
-    require_units,
+    require_same_grid,
 )
+from urbanrisk.units import convert, normalize_units
 
 __all__ = [
     "INUNDATION_CLASSES",
@@ -80,34 +81,120 @@ INUNDATION_CLASSES: dict[int, str] = {
 
 
 # --------------------------------------------------------------------------------------
-# Validation helpers
+# Validation: thin calls into the one input contract of urbanrisk.layers
 # --------------------------------------------------------------------------------------
 def _check_dem(dem: xr.DataArray, name: str = "dem") -> xr.DataArray:
-    if not isinstance(dem, xr.DataArray):
+    """Return the DEM through :func:`~urbanrisk.layers.prepare_raster`, in metres.
+
+    Declared nodata masked, feet converted, axes sorted north-up, stale transform
+    recomputed, rotated grids refused, a CRS not in metres reprojected to UTM.
+    """
+    return prepare_raster(dem, name=name, to_units="m")
+
+
+def _check_connection(
+    connection: object, dem: xr.DataArray | None = None, *, name: str = "connection"
+) -> xr.DataArray:
+    """Return a connection level through the contract, on ``dem``'s grid if given."""
+    if not _is_connection(connection):
         raise InputValueError(
-            f"{name} must be an xarray.DataArray (see urbanrisk.layers.read_raster)."
+            f"{name} must be the output of connection_level() (attrs['kind'] == "
+            "'connection_level')."
         )
-    require_units(dem, "m", name=name)
-    require_dims(dem, required=("y", "x"), allowed=(), name=name)
-    dem = require_projected(dem, name=name)
-    require_non_empty(dem, name=name)
-    return dem
+    conn = prepare_raster(connection, name=name, to_units="m", allow_empty=True)
+    if dem is not None:
+        try:
+            require_same_grid(dem, conn, names=("dem", name))
+        except GridError as err:
+            raise GridError(
+                f"{err} Better: compute the connection level from this DEM "
+                "(connection_level(dem, ...)); a DEM not in metres is reprojected the same "
+                "way in both calls."
+            ) from None
+    return conn
+
+
+def _numeric_array(values: object, name: str) -> np.ndarray:
+    """Values as floats; NaN and inf allowed (sea, never connected), strings refused."""
+    arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        require_numbers(arr, name=name)  # raises, naming the non-numeric values
+    return arr.astype("float64")
 
 
 def _levels_array(levels: float | Sequence[float] | xr.DataArray) -> xr.DataArray:
+    """Water levels as a float DataArray in m; NaN, inf and strings refused."""
     if isinstance(levels, xr.DataArray):
         if "y" in levels.dims or "x" in levels.dims:
             raise DimensionError(
                 "Water levels must be numbers per scenario/quantile/year, not rasters. For a "
                 "spatially varying water surface, subtract it from the DEM with reference_dem."
             )
-        if "units" in levels.attrs:
-            require_units(levels, "m", name="water levels")
-        return levels.astype(float)
-    arr = np.atleast_1d(np.asarray(levels, dtype=float))
+        vals = require_numbers(levels, name="water levels")
+        out = levels.copy(data=vals.reshape(levels.shape))
+        have = normalize_units(levels.attrs.get("units"))
+        if have is not None and have != "m":
+            out = out.copy(data=convert(vals, have, "m", name="water levels").reshape(
+                levels.shape))
+            out.attrs = {**levels.attrs, "units": "m", "converted_from_units": have}
+            logger.info("water levels: converted from %s to m", have)
+        return out
+    if isinstance(levels, str | bytes | bool):
+        require_number(levels, name="levels")  # raises
+    arr = require_numbers(np.atleast_1d(np.asarray(levels)), name="levels")
     if arr.ndim != 1:
         raise InputValueError("levels must be a number, a 1-D sequence or a DataArray.")
     return xr.DataArray(arr, dims=("level",), coords={"level": arr}, attrs={"units": "m"})
+
+
+def _sea_mask(sea: xr.DataArray, raw_dem: xr.DataArray, dem: xr.DataArray) -> np.ndarray:
+    """Return a sea mask raster as booleans on the prepared DEM grid.
+
+    Booleans or the numbers 0/1; NaN (or the declared nodata) means "not sea" (logged),
+    anything else is refused. A mask without x/y coordinates is taken cell by cell on the
+    DEM as given; one with coordinates must be on the DEM's grid.
+    """
+    if not (sea.dtype == bool or np.issubdtype(sea.dtype, np.number)):
+        raise InputValueError(
+            f"The sea mask holds {sea.dtype} values; give booleans (True = sea) or 0/1."
+        )
+    has_coords = all(d in sea.coords for d in ("y", "x"))
+    if not has_coords:
+        if "band" in raw_dem.dims and raw_dem.sizes["band"] == 1:
+            raw_dem = raw_dem.squeeze("band", drop=True)
+        if tuple(sea.dims) != ("y", "x") or sea.shape != raw_dem.shape:
+            raise DimensionError(
+                f"The sea mask {dict(sea.sizes)} must be on the DEM grid "
+                f"{dict(raw_dem.sizes)}; rasterize sea polygons by passing them as a "
+                "GeoDataFrame instead."
+            )
+        sea = raw_dem.copy(data=np.asarray(sea.values))
+        sea.attrs = {}
+        sea.encoding = {}
+        sea = sea.rio.write_nodata(None)
+    elif sea.rio.crs is None:
+        sea = sea.rio.write_crs(raw_dem.rio.crs)
+    sea = sea.astype("float64")
+    sea = prepare_raster(sea, name="sea", allow_empty=True)
+    try:
+        require_same_grid(dem, sea, names=("dem", "sea"))
+    except GridError as err:
+        raise GridError(
+            f"{err} Or pass the sea as polygons (a GeoDataFrame), which are rasterized on "
+            "the DEM grid."
+        ) from None
+    v = np.asarray(sea.values)
+    finite = np.isfinite(v)
+    bad = (finite & (v != 0) & (v != 1)) | np.isinf(v)
+    if bad.any():
+        raise InputValueError(
+            f"The sea mask must hold booleans or 0/1 (1 = sea); it holds "
+            f"{np.unique(v[bad])[:5].tolist()}. Threshold it first, e.g. sea = (mask == 1)."
+        )
+    n_nan = int(np.isnan(v).sum())
+    if n_nan:
+        logger.info("sea mask: %d NaN/nodata cells read as not sea", n_nan)
+    return v == 1
 
 
 def _check_reference(levels: xr.DataArray, *layers: xr.DataArray) -> None:
@@ -129,16 +216,6 @@ def _check_reference(levels: xr.DataArray, *layers: xr.DataArray) -> None:
 
 def _is_connection(da: object) -> bool:
     return isinstance(da, xr.DataArray) and da.attrs.get("kind") == "connection_level"
-
-
-def _check_pair(dem: xr.DataArray, connection: xr.DataArray) -> None:
-    if not _is_connection(connection):
-        raise InputValueError("connection must be the output of connection_level().")
-    if connection.shape != dem.shape:
-        raise DimensionError(
-            f"dem {dem.shape} and connection {connection.shape} differ in shape; compute the "
-            "connection level from this DEM (a geographic DEM is reprojected first)."
-        )
 
 
 def _rasterize_lines(gdf: gpd.GeoDataFrame, dem: xr.DataArray, values: np.ndarray, fill: float,
@@ -223,14 +300,21 @@ def connection_level(
     Parameters
     ----------
     dem : xarray.DataArray
-        Heights (m), dims ``(y, x)``, NaN where water cannot go (nodata). A geographic DEM is
+        Heights, dims ``(y, x)``, NaN where water cannot go (nodata), ``attrs["units"]`` m or
+        another length unit (feet are converted to m). It passes through
+        :func:`urbanrisk.layers.prepare_raster`: a declared nodata (e.g. -9999) is masked,
+        south-up or unsorted axes are sorted, a rotated grid is refused
+        (:class:`~urbanrisk.errors.GridError`; warp it with
+        :func:`urbanrisk.layers.north_up`) and a DEM not in metres (degrees, feet) is
         reprojected to its UTM zone (the result is on that grid).
     sea : xarray.DataArray or geopandas.GeoDataFrame, optional
-        The sea: a boolean mask on the DEM grid, or sea polygons (cells whose centre lies
-        inside are sea).
+        The sea: a mask on the DEM grid holding booleans or 0/1 (1 = sea; NaN and the
+        declared nodata are read as not sea, with a logged note; other values are refused),
+        or sea polygons overlapping the DEM (cells whose centre lies inside are sea). A mask
+        without x/y coordinates is read cell by cell on the DEM as given.
     sea_level_m : float, optional
-        Instead of ``sea``: the sea is the water at or below this height connected to the
-        raster edge (seeded at edge cells at or below it).
+        Instead of ``sea``: the sea is the water at or below this height (m, finite)
+        connected to the raster edge (seeded at edge cells at or below it).
     connectivity : {4, 8}, default 8
         Neighbourhood through which water flows (8 includes diagonals).
     barriers : geopandas.GeoDataFrame, optional
@@ -240,9 +324,11 @@ def connection_level(
         Culverts and channels (lines) that connect areas beneath embankments: the cells they
         touch let water through from the ``invert_m`` column (or, without it, the lowest
         ground height along the line). A connector cell's own ground is not lowered: it is
-        reached at ``max(connection, ground)``.
+        reached at ``max(connection, ground)``. Barriers and connectors must overlap the DEM
+        (:class:`~urbanrisk.errors.NoOverlapError`); their ``crest_m`` / ``invert_m`` columns
+        must hold numbers (NaN: use the default).
     barrier_crest_m : float, default inf
-        Crest height of barriers without a ``crest_m`` value (inf: never overtopped).
+        Crest height (m) of barriers without a ``crest_m`` value (inf: never overtopped).
 
     Returns
     -------
@@ -254,7 +340,15 @@ def connection_level(
     Raises
     ------
     InputValueError
-        No sea given or no sea cell found; connectivity not 4 or 8.
+        No sea given (or both ``sea`` and ``sea_level_m``), no sea cell found, a sea mask
+        holding values other than booleans/0/1/NaN, a NaN or infinite ``sea_level_m``;
+        connectivity not 4 or 8.
+    GridError
+        A rotated DEM, or a sea mask with coordinates that is not on the DEM's grid.
+    NoOverlapError
+        Sea polygons, barriers or connectors that do not overlap the DEM.
+    UnitsError
+        A DEM without units or in units that are not a length.
     InsufficientMemoryError
         The flood needs the whole DEM in memory (dask chunks do not help) and would not
         fit; the message gives the figure.
@@ -272,9 +366,86 @@ def connection_level(
     >>> connection_level(dem, sea_level_m=0.0, connectivity=4).values[1].tolist()
     [nan, 1.0, 2.0, 2.0, 2.0]
     """
+    return _connection_level(*_connection_inputs(
+        dem, sea=sea, sea_level_m=sea_level_m, connectivity=connectivity, barriers=barriers,
+        connectors=connectors, barrier_crest_m=barrier_crest_m))
+
+
+def _connection_inputs(
+    dem: xr.DataArray,
+    *,
+    sea: xr.DataArray | gpd.GeoDataFrame | None = None,
+    sea_level_m: float | None = None,
+    connectivity: int = 8,
+    barriers: gpd.GeoDataFrame | None = None,
+    connectors: gpd.GeoDataFrame | None = None,
+    barrier_crest_m: float = np.inf,
+) -> tuple:
+    """Check every input of :func:`connection_level` once; return them ready to compute.
+
+    Returns the prepared DEM, the sea mask (booleans on its grid) or ``None``, the sea
+    level or ``None``, the connectivity, the barrier lines with their crests (or
+    ``None``) and the connector lines with their inverts (or ``None``).
+    """
+    raw_dem = dem
     dem = _check_dem(dem)
-    if connectivity not in (4, 8):
+    if isinstance(connectivity, bool) or connectivity not in (4, 8):
         raise InputValueError(f"connectivity must be 4 or 8, got {connectivity!r}.")
+    if sea is not None and sea_level_m is not None:
+        raise InputValueError("Give sea= or sea_level_m=, not both.")
+    lvl = None if sea_level_m is None else require_number(sea_level_m, name="sea_level_m",
+                                                          units="m")
+    crest_default = require_number(barrier_crest_m, name="barrier_crest_m", allow_inf=True)
+    if crest_default == -np.inf:
+        raise InputValueError("barrier_crest_m must be a height in m or inf, got -inf.")
+    walls = None
+    if barriers is not None and len(barriers):
+        b = prepare_vector(barriers, name="barriers", like=dem)
+        if "crest_m" in b.columns:
+            crest = require_numeric_column(b, "crest_m", name="barriers")
+            crest = np.where(np.isnan(crest), crest_default, crest)
+        else:
+            crest = np.full(len(b), crest_default)
+        walls = (b, crest)
+    culverts = None
+    if connectors is not None and len(connectors):
+        c = prepare_vector(connectors, name="connectors", like=dem)
+        if "invert_m" in c.columns:
+            inv = require_numeric_column(c, "invert_m", name="connectors")
+        else:
+            inv = np.full(len(c), np.nan)
+        culverts = (c, inv)
+    mask = None
+    if sea is not None:
+        if isinstance(sea, gpd.GeoDataFrame | gpd.GeoSeries):
+            from rasterio.features import rasterize
+
+            sg = prepare_vector(sea, name="sea", like=dem,
+                                geom_types=("Polygon", "MultiPolygon"))
+            mask = rasterize([(g, 1) for g in sg.geometry], out_shape=dem.shape,
+                             transform=dem.rio.transform(), fill=0,
+                             dtype="uint8").astype(bool)
+        elif isinstance(sea, xr.DataArray):
+            mask = _sea_mask(sea, raw_dem, dem)
+        else:
+            raise InputValueError("sea must be a boolean DataArray or a GeoDataFrame of polygons.")
+    elif lvl is None:
+        raise InputValueError(
+            "Say where the sea is: pass sea= (mask or polygons) or sea_level_m= (edge cells at "
+            "or below this height)."
+        )
+    return dem, mask, lvl, connectivity, walls, culverts
+
+
+def _connection_level(
+    dem: xr.DataArray,
+    sea_mask: np.ndarray | None,
+    lvl: float | None,
+    connectivity: int,
+    walls: tuple | None,
+    culverts: tuple | None,
+) -> xr.DataArray:
+    """Compute the connection level on checked inputs (see :func:`_connection_inputs`)."""
     _require_memory_for_flood(dem)
     z = np.asarray(dem.values)
     if not np.issubdtype(z.dtype, np.floating):
@@ -282,26 +453,16 @@ def connection_level(
     z = z.copy()
     ground = z.copy()
 
-    if barriers is not None and len(barriers):
-        b = check_geometries(align_vector_to_raster(barriers, dem, name="barriers"),
-                             name="barriers")
-        crest = (
-            pd.to_numeric(b["crest_m"], errors="coerce").fillna(barrier_crest_m).to_numpy()
-            if "crest_m" in b.columns
-            else np.full(len(b), float(barrier_crest_m))
-        )
+    if walls is not None:
+        b, crest = walls
         raise_to = _rasterize_lines(b, dem, crest, -np.inf, "max")
         hit = np.isfinite(z) & (raise_to > -np.inf)
         z[hit] = np.maximum(z[hit], raise_to[hit]).astype(z.dtype)
         ground[hit] = z[hit]
         z[np.isinf(z)] = np.nan  # impassable crest: a wall
-    if connectors is not None and len(connectors):
-        c = check_geometries(align_vector_to_raster(connectors, dem, name="connectors"),
-                             name="connectors")
-        if "invert_m" in c.columns:
-            inv = pd.to_numeric(c["invert_m"], errors="coerce").to_numpy()
-        else:
-            inv = np.full(len(c), np.nan)
+    if culverts is not None:
+        c, inv = culverts
+        inv = inv.copy()
         for i, geom in enumerate(c.geometry):
             if np.isnan(inv[i]):
                 cells = _rasterize_lines(gpd.GeoDataFrame(geometry=[geom]), dem,
@@ -313,34 +474,15 @@ def connection_level(
         z[hit] = np.minimum(z[hit], lower_to[hit]).astype(z.dtype)
 
     seeds = np.full(z.shape, np.nan, dtype=z.dtype)
-    if sea is not None:
-        if isinstance(sea, gpd.GeoDataFrame | gpd.GeoSeries):
-            from rasterio.features import rasterize
-
-            sg = align_vector_to_raster(gpd.GeoDataFrame(geometry=gpd.GeoSeries(sea.geometry)),
-                                        dem, name="sea")
-            geoms = [g for g in sg.geometry if g is not None and not g.is_empty]
-            mask = rasterize([(g, 1) for g in geoms], out_shape=z.shape,
-                             transform=dem.rio.transform(), fill=0, dtype="uint8").astype(bool) \
-                if geoms else np.zeros(z.shape, bool)
-        elif isinstance(sea, xr.DataArray):
-            if sea.shape != dem.shape:
-                raise DimensionError(
-                    f"The sea mask {sea.shape} must be on the DEM grid {dem.shape}; rasterize "
-                    "sea polygons by passing them as a GeoDataFrame instead."
-                )
-            mask = np.asarray(sea.values).astype(bool)
-        else:
-            raise InputValueError("sea must be a boolean DataArray or a GeoDataFrame of polygons.")
-        mask &= ~np.isnan(ground)
+    if sea_mask is not None:
+        mask = sea_mask & ~np.isnan(ground)
         if not mask.any():
             raise InputValueError(
                 "No sea cell found: the sea mask/polygons cover no valid DEM cell. Check that "
                 "the sea overlaps the DEM (same CRS) or use sea_level_m= instead."
             )
         seeds[mask] = -np.inf
-    elif sea_level_m is not None:
-        lvl = float(sea_level_m)
+    else:
         edge = np.zeros(z.shape, bool)
         edge[0, :] = edge[-1, :] = edge[:, 0] = edge[:, -1] = True
         mask = edge & (z.astype("float64") <= lvl)
@@ -352,21 +494,16 @@ def connection_level(
                 "mask or polygons, or check the DEM's vertical reference."
             )
         seeds[mask] = z[mask]
-    else:
-        raise InputValueError(
-            "Say where the sea is: pass sea= (mask or polygons) or sea_level_m= (edge cells at "
-            "or below this height)."
-        )
 
     offsets = _OFF8 if connectivity == 8 else _OFF4
     conn = priority_flood(z, seeds, offsets)
     # A connector cell is reached through the culvert but its ground is not lowered.
     conn = np.where(np.isnan(ground), np.nan, np.maximum(conn, ground))
     conn[np.isposinf(ground)] = np.inf  # never-overtopped barrier cells
-    if sea is not None:
+    if sea_mask is not None:
         conn[mask] = np.nan
     else:
-        conn[conn.astype("float64") <= float(sea_level_m)] = np.nan
+        conn[conn.astype("float64") <= lvl] = np.nan
     out = dem.copy(data=conn.astype(z.dtype))
     out.name = "connection_level"
     out.attrs = {
@@ -423,12 +560,15 @@ def inundation_extent(
     Parameters
     ----------
     dem : xarray.DataArray
-        The heights the connection level was computed from.
+        The heights the connection level was computed from (same input contract as in
+        :func:`connection_level`: feet converted, nodata masked, rotated grids refused).
     connection : xarray.DataArray
-        Output of :func:`connection_level`.
+        Output of :func:`connection_level`, on the (prepared) DEM's grid: same CRS, shape
+        and transform, else :class:`~urbanrisk.errors.GridError`.
     levels : float, sequence or xarray.DataArray
-        Water levels (m, same frame); a DataArray from :func:`~urbanrisk.coast.water_levels`
-        keeps its dims (``scenario``, ``quantile``, ``year``, ...).
+        Water levels (m, same frame; a DataArray in another length unit is converted); a
+        DataArray from :func:`~urbanrisk.coast.water_levels` keeps its dims
+        (``scenario``, ``quantile``, ``year``, ...). NaN or infinite levels are refused.
 
     Returns
     -------
@@ -447,7 +587,7 @@ def inundation_extent(
     [[[3, 1, 0, 2]], [[3, 1, 1, 1]]]
     """
     dem = _check_dem(dem)
-    _check_pair(dem, connection)
+    connection = _check_connection(connection, dem)
     lv_da = _levels_array(levels)
     _check_reference(lv_da, dem, connection)
     z, c, level = _stack_inputs(dem, connection, lv_da)
@@ -486,7 +626,7 @@ def inundation_depth(
     [[[nan, 2.5, 0.5, 3.0]]]
     """
     dem = _check_dem(dem)
-    _check_pair(dem, connection)
+    connection = _check_connection(connection, dem)
     lv_da = _levels_array(levels)
     _check_reference(lv_da, dem, connection)
     z, c, level = _stack_inputs(dem, connection, lv_da)
@@ -540,8 +680,7 @@ def inundation_probability(
     >>> p.values.round(3).tolist()   # σ = 0.25 m: Φ(0) and Φ(−0.8)
     [[[nan, 0.5, 0.212]]]
     """
-    if not _is_connection(connection):
-        raise InputValueError("connection must be the output of connection_level().")
+    connection = _check_connection(connection)
     s_dem = require_positive(dem_rmse_m, name="dem_rmse_m")
     s_dat = require_positive(datum_rmse_m, name="datum_rmse_m", allow_zero=True)
     sigma = float(np.hypot(s_dem, s_dat))
@@ -604,10 +743,14 @@ def inundation_probability_monte_carlo(
     >>> p.values[0, 0, 2].item()
     0.0
     """
-    dem = _check_dem(dem)
+    inputs = _connection_inputs(dem, **connection_kwargs)  # checked once, reused below
+    dem = inputs[0]
     s_dem = require_positive(dem_rmse_m, name="dem_rmse_m")
     s_dat = require_positive(datum_rmse_m, name="datum_rmse_m", allow_zero=True)
-    n = int(require_positive(n_realizations, name="n_realizations"))
+    n_float = require_number(n_realizations, name="n_realizations", low=1)
+    if n_float != int(n_float):
+        raise InputValueError(f"n_realizations must be a whole number, got {n_realizations!r}.")
+    n = int(n_float)
     lv_da = _levels_array(levels)
     _check_reference(lv_da, dem)
     lv = lv_da.values.astype("float64").ravel()
@@ -620,12 +763,12 @@ def inundation_probability_monte_carlo(
         if s_dat:
             noisy = noisy + rng.normal(0.0, s_dat)
         d = dem.copy(data=noisy)
-        c = connection_level(d, **connection_kwargs).values.astype("float64")
+        c = _connection_level(d, *inputs[1:]).values.astype("float64")
         valid |= ~np.isnan(c)
         for k, level in enumerate(lv):
             counts[k] += c <= level
     p = counts / n
-    base = connection_level(dem, **connection_kwargs).values
+    base = _connection_level(*inputs).values
     p = np.where(np.isnan(base), np.nan, p).reshape(lv_da.shape + z.shape)
     return _wrap(p.astype("float32"), lv_da, dem, "inundation_probability",
                  {"units": "1", "n_realizations": n})
@@ -634,6 +777,37 @@ def inundation_probability_monte_carlo(
 # --------------------------------------------------------------------------------------
 # Years and probabilities through time
 # --------------------------------------------------------------------------------------
+def _is_raster(da: xr.DataArray) -> bool:
+    return "y" in da.dims and "x" in da.dims
+
+
+def _check_years(years: object) -> None:
+    yrs = require_numbers(years, name="year coordinate of the levels")
+    if (yrs != np.round(yrs)).any():
+        raise InputValueError(
+            f"Years must be whole numbers, got {yrs[yrs != np.round(yrs)][:5].tolist()}."
+        )
+
+
+def _connection_values(connection: object) -> xr.DataArray:
+    """Return connection levels of cells (a raster, through the contract) or of assets.
+
+    NaN (sea, nodata, asset off the raster) and +inf (never connected) are meaningful;
+    strings are refused.
+    """
+    if isinstance(connection, xr.DataArray):
+        if _is_raster(connection):
+            return _check_connection(connection)
+        return connection.copy(data=_numeric_array(connection, "connection"))
+    if isinstance(connection, pd.Series):
+        out = xr.DataArray(_numeric_array(connection, "connection"), dims=("asset",),
+                           coords={"asset": connection.index.to_numpy()})
+        if "vertical_reference" in connection.attrs:
+            out.attrs["vertical_reference"] = connection.attrs["vertical_reference"]
+        return out
+    return xr.DataArray(_numeric_array(connection, "connection"))
+
+
 def _first_years(conn: np.ndarray, series: np.ndarray, years: np.ndarray) -> np.ndarray:
     """First year with ``running max(series_k) >= conn`` for each row k of ``series``.
 
@@ -691,17 +865,11 @@ def first_flood_year(
     """
     if not isinstance(levels, xr.DataArray) or "year" not in levels.dims:
         raise DimensionError("levels must be a DataArray with a 'year' dimension.")
-    if isinstance(connection, xr.DataArray):
-        _check_reference(levels, connection)
-        conn_da = connection
-    elif isinstance(connection, pd.Series):
-        conn_da = xr.DataArray(connection.to_numpy(dtype=float), dims=("asset",),
-                               coords={"asset": connection.index.to_numpy()})
-        if "vertical_reference" in connection.attrs:
-            conn_da.attrs["vertical_reference"] = connection.attrs["vertical_reference"]
+    levels = _levels_array(levels)
+    _check_years(levels["year"].values)
+    conn_da = _connection_values(connection)
+    if isinstance(connection, xr.DataArray | pd.Series):
         _check_reference(levels, conn_da)
-    else:
-        conn_da = xr.DataArray(np.asarray(connection, dtype=float))
     years = np.asarray(levels["year"].values)
     if years.size > 1 and (np.diff(years) <= 0).any():
         levels = levels.sortby("year")
@@ -715,8 +883,8 @@ def first_flood_year(
     coords.update({d: conn_da[d] for d in conn_da.dims if d in conn_da.coords})
     res = xr.DataArray(out, dims=[*other, *conn_da.dims], coords=coords, name="first_flood_year",
                        attrs={"units": "year"})
-    if isinstance(connection, xr.DataArray) and connection.rio.crs is not None:
-        res = res.rio.write_crs(connection.rio.crs).rio.write_transform(connection.rio.transform())
+    if _is_raster(conn_da):
+        res = res.rio.write_crs(conn_da.rio.crs).rio.write_transform(conn_da.rio.transform())
     return res
 
 
@@ -758,23 +926,22 @@ def annual_exceedance_probability(
     """
     if not isinstance(sea_level, xr.DataArray) or "year" not in sea_level.dims:
         raise DimensionError("sea_level must be a DataArray with a 'year' dimension.")
-    rl = pd.Series(return_levels, dtype=float).sort_index()
-    if len(rl) < 2:
+    sea_level = _levels_array(sea_level)
+    _check_years(sea_level["year"].values)
+    rl = pd.Series(return_levels)
+    rp = require_numbers(rl.index.to_numpy(), name="return periods of return_levels", low=1,
+                         low_open=True)
+    h_raw = require_numbers(rl, name="return_levels (m)")
+    order = np.argsort(rp, kind="stable")
+    rp, h = rp[order], h_raw[order]
+    if len(rp) < 2:
         raise InputValueError("return_levels needs at least two return periods.")
-    if (rl.index.to_numpy(dtype=float) <= 1).any():
-        raise InputValueError("Return periods must be greater than 1 year.")
-    h = rl.to_numpy()
     if (np.diff(h) <= 0).any():
         raise InputValueError("Return levels must increase with the return period.")
-    log_aep = np.log(1.0 / rl.index.to_numpy(dtype=float))
+    log_aep = np.log(1.0 / rp)
+    conn_da = _connection_values(connection)
     if isinstance(connection, xr.DataArray):
-        _check_reference(sea_level, connection)
-        conn_da = connection
-    elif isinstance(connection, pd.Series):
-        conn_da = xr.DataArray(connection.to_numpy(dtype=float), dims=("asset",),
-                               coords={"asset": connection.index.to_numpy()})
-    else:
-        conn_da = xr.DataArray(np.asarray(connection, dtype=float))
+        _check_reference(sea_level, conn_da)
     need = (conn_da - sea_level).transpose(*sea_level.dims, *conn_da.dims)  # storm level needed
     x = need.values.astype("float64")
     slope_lo = (log_aep[1] - log_aep[0]) / (h[1] - h[0])
@@ -804,8 +971,13 @@ def multi_year_probability(annual: xr.DataArray, *, dim: str = "year") -> xr.Dat
     >>> round(float(multi_year_probability(p)), 4)   # 30 years of a 1 % flood
     0.2603
     """
+    if not isinstance(annual, xr.DataArray):
+        raise InputValueError("annual must be a DataArray of probabilities per year.")
     if dim not in annual.dims:
         raise DimensionError(f"annual has no {dim!r} dimension.")
+    if not is_dask_backed(annual):
+        require_numbers(annual, name="annual probabilities", low=0.0, high=1.0,
+                        allow_nan=True)
     out = 1.0 - (1.0 - annual).prod(dim=dim, skipna=False)
     out.name = "probability_at_least_one_flood"
     out.attrs = {"units": "1"}

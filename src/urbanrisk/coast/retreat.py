@@ -43,16 +43,30 @@ import xarray as xr
 from affine import Affine
 from shapely.geometry import Polygon
 
-from urbanrisk.coast.inundation import _check_reference, _is_connection, first_flood_year
+from urbanrisk.coast.inundation import (
+    _check_connection,
+    _check_reference,
+    _levels_array,
+    first_flood_year,
+)
+from urbanrisk.coast.scenarios import _check_projection
 from urbanrisk.coast.shoreline import (
+    _check_intersections,
     _point_along,
     _regression,
     _transect_ids,
+    _whole,
     bruun_retreat,
     decimal_years,
 )
 from urbanrisk.errors import DimensionError, InputValueError
-from urbanrisk.layers import align_vector_to_raster, check_geometries, require_non_empty
+from urbanrisk.layers import (
+    cell_area_m2,
+    prepare_vector,
+    require_number,
+    require_numeric_column,
+    require_overlap,
+)
 
 __all__ = [
     "asset_connection_level",
@@ -92,7 +106,8 @@ def asset_connection_level(
     Parameters
     ----------
     assets : geopandas.GeoDataFrame
-        Buildings, roads or sites (any geometry type); reprojected to the raster's CRS.
+        Buildings, roads or sites (any geometry type); reprojected to the raster's CRS
+        (logged) and required to overlap it; empty or invalid geometries are refused.
     connection : xarray.DataArray
         Output of :func:`~urbanrisk.coast.connection_level`.
     id_column : str, optional
@@ -102,6 +117,13 @@ def asset_connection_level(
     -------
     pandas.Series
         Connection level (m) per asset id, ``attrs["vertical_reference"]`` as the raster's.
+
+    Raises
+    ------
+    NoOverlapError
+        When the assets and the raster do not overlap.
+    InvalidGeometryError
+        Naming the rows with empty or invalid geometries.
 
     Examples
     --------
@@ -118,14 +140,11 @@ def asset_connection_level(
     """
     from rasterio.features import rasterize
 
-    if not _is_connection(connection):
-        raise InputValueError("connection must be the output of connection_level().")
+    connection = _check_connection(connection)
     if not isinstance(assets, gpd.GeoDataFrame):
         raise InputValueError("assets must be a GeoDataFrame.")
-    require_non_empty(assets, name="assets")
     ids = _asset_ids(assets, id_column)
-    a = check_geometries(align_vector_to_raster(assets, connection, name="assets"),
-                         name="assets")
+    a = prepare_vector(assets, name="assets", like=connection)
     values = connection.values.astype("float64")
     ny, nx = values.shape
     t = connection.rio.transform()
@@ -226,6 +245,13 @@ def erosion_setback(
 
     require_dims(sea_level, required=("scenario", "quantile", "year"), allowed=(),
                  name="sea_level")
+    if "units" not in sea_level.attrs:  # a bare projection is taken in m, as before
+        sea_level = sea_level.assign_attrs(units="m")
+    sea_level = _check_projection(sea_level)
+    intersections = _check_intersections(intersections)
+    min_shorelines = _whole(min_shorelines, name="min_shorelines", low=3)
+    hist_rate = require_number(historical_slr_mm_per_yr, name="historical_slr_mm_per_yr",
+                               units="mm/yr")
     ref = pd.Timestamp(reference_date)
     ref = ref.tz_localize("UTC") if ref.tzinfo is None else ref.tz_convert("UTC")
     x_ref = decimal_years([ref])[0]
@@ -240,7 +266,7 @@ def erosion_setback(
                                  berm_height_m=berm_height_m, closure_depth_m=closure_depth_m,
                                  wave_height_m=wave_height_m, wave_period_s=wave_period_s,
                                  closure_method=closure_method))
-    hist = float(historical_slr_mm_per_yr) / 1000.0
+    hist = hist_rate / 1000.0
     sl = sea_level.transpose("scenario", "quantile", "year").values.astype("float64")
     s_ref = np.apply_along_axis(lambda v: np.interp(x_ref, years, v), 2, sl)
     extra = sl - s_ref[..., None] - hist * (years - x_ref)
@@ -285,6 +311,13 @@ def erosion_zones(
     geopandas.GeoDataFrame
         ``scenario``, ``quantile``, ``year``, polygon geometry.
     """
+    transects = prepare_vector(transects, name="transects", geom_types=("LineString",))
+    need = {"transect_id", "scenario", "quantile", "year", "position_m"}
+    if not isinstance(setback, pd.DataFrame) or not need <= set(setback.columns):
+        raise InputValueError(
+            f"setback must be a table with columns {sorted(need)} (see erosion_setback)."
+        )
+    require_numeric_column(setback, "position_m", name="setback", allow_nan=False)
     ids = list(_transect_ids(transects, id_column))
     lines = dict(zip(ids, transects.geometry, strict=True))
     order = [t for t in ids if t in set(setback["transect_id"])]
@@ -303,6 +336,29 @@ def erosion_zones(
 # --------------------------------------------------------------------------------------
 # Retreat zones and timeline
 # --------------------------------------------------------------------------------------
+def _erosion_polygons(
+    erosion: gpd.GeoDataFrame | None, connection: xr.DataArray
+) -> gpd.GeoDataFrame | None:
+    """Return erosion zones through the contract, in the raster's CRS and overlapping it.
+
+    Empty polygons (no erosion that year) are dropped first: they are not an error.
+    """
+    if erosion is None:
+        return None
+    if not isinstance(erosion, gpd.GeoDataFrame):
+        raise InputValueError("erosion must be a GeoDataFrame (see erosion_zones).")
+    if "year" not in erosion.columns:
+        raise InputValueError("erosion needs a 'year' column (see erosion_zones).")
+    geom = erosion.geometry
+    kept = erosion.loc[~(geom.isna() | geom.is_empty)]
+    if len(kept) == 0:
+        raise InputValueError("erosion holds no zones (every polygon is empty).")
+    out = prepare_vector(kept, name="erosion", like=connection, overlap=False,
+                         geom_types=("Polygon", "MultiPolygon"))
+    require_overlap(connection, out, names=("connection", "erosion"))
+    return out
+
+
 def retreat_zones(
     connection: xr.DataArray,
     levels: xr.DataArray,
@@ -310,6 +366,9 @@ def retreat_zones(
     erosion: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Retreat-zone polygons: connected inundation ∪ erosion, per level combination.
+
+    ``inundation_area_m2`` is the number of connected cells times the cell area
+    (:func:`urbanrisk.layers.cell_area_m2`); ``area_m2`` the area of the union polygon.
 
     Parameters
     ----------
@@ -319,7 +378,8 @@ def retreat_zones(
         Water levels with dims among ``scenario``, ``quantile``, ``year``,
         ``return_period`` — select the few years to map (each combination is polygonized).
     erosion : geopandas.GeoDataFrame, optional
-        Output of :func:`erosion_zones` (matched on scenario, quantile, year).
+        Output of :func:`erosion_zones` (matched on scenario, quantile, year); reprojected
+        to the raster's CRS and required to overlap it. Empty polygons mean no erosion.
 
     Returns
     -------
@@ -341,11 +401,13 @@ def retreat_zones(
     """
     from rasterio.features import shapes
 
-    if not _is_connection(connection):
-        raise InputValueError("connection must be the output of connection_level().")
+    connection = _check_connection(connection)
     if not isinstance(levels, xr.DataArray):
         raise InputValueError("levels must be a DataArray of water levels.")
+    levels = _levels_array(levels)
     _check_reference(levels, connection)
+    erosion = _erosion_polygons(erosion, connection)
+    cell = cell_area_m2(connection)
     if levels.size > 500:
         logger.warning("retreat_zones polygonizes %d level combinations; select years first",
                        levels.size)
@@ -371,7 +433,8 @@ def retreat_zones(
             if m.any():
                 eros = shapely.union_all(erosion.geometry[m].to_numpy())
         zone = shapely.union_all([inund, eros])
-        rows.append({**keys, "level_m": level, "inundation_area_m2": inund.area,
+        rows.append({**keys, "level_m": level,
+                     "inundation_area_m2": float(wet.sum()) * cell,
                      "erosion_area_m2": eros.area, "area_m2": zone.area, "geometry": zone})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=connection.rio.crs)
 
@@ -401,7 +464,8 @@ def asset_timeline(
     levels : xarray.DataArray
         Water levels with a ``year`` dim (and ``scenario``, ``quantile``, ``return_period``).
     erosion : geopandas.GeoDataFrame, optional
-        Output of :func:`erosion_zones` for the same scenarios, quantiles and years.
+        Output of :func:`erosion_zones` for the same scenarios, quantiles and years;
+        reprojected to the raster's CRS and required to overlap it.
     id_column : str, optional
         Column of unique asset ids (default: the index).
 
@@ -413,6 +477,7 @@ def asset_timeline(
     """
     if not isinstance(levels, xr.DataArray) or "year" not in levels.dims:
         raise DimensionError("levels must be a DataArray with a 'year' dimension.")
+    connection = _check_connection(connection)
     ids = _asset_ids(assets, id_column)
     acl = asset_connection_level(assets, connection, id_column=id_column)
     fy = first_flood_year(acl, levels)  # dims (*other, asset)
@@ -420,8 +485,9 @@ def asset_timeline(
     df = fy.to_dataframe(name="first_year_inundation").reset_index()
     df = df.rename(columns={"asset": "asset_id"})
     df["first_year_erosion"] = np.nan
+    erosion = _erosion_polygons(erosion, connection)
     if erosion is not None:
-        a = assets.to_crs(erosion.crs) if assets.crs != erosion.crs else assets
+        a = prepare_vector(assets, name="assets", like=connection)
         tree = shapely.STRtree(a.geometry.to_numpy())
         keys = [d for d in ("scenario", "quantile") if d in other]
         first_e = {}

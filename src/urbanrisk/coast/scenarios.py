@@ -38,11 +38,14 @@ import xarray as xr
 
 from urbanrisk.errors import DimensionError, InputValueError, UnitsError
 from urbanrisk.layers import (
-    require_crs,
+    prepare_raster,
     require_dims,
+    require_number,
+    require_numbers,
+    require_numeric_column,
     require_same_crs,
-    require_units,
 )
+from urbanrisk.units import convert, normalize_units, quantity_of
 
 __all__ = [
     "AR6_SCENARIOS",
@@ -224,8 +227,9 @@ def projection_from_table(
     ----------
     table : pandas.DataFrame or path
         The table, or a CSV file holding it.
-    units : {"m", "mm", "cm"}, default "m"
-        Units of the values (the NASA/IPCC tool files are in mm).
+    units : str, default "m"
+        Units of the values: any length unit (``"mm"``, ``"cm"``, ``"ft"`` ...), converted
+        to m (the NASA/IPCC tool files are in mm).
     baseline : str, default "1995-2014"
         Period the changes are relative to; checked against the
         :class:`VerticalReference` later.
@@ -287,34 +291,64 @@ def projection_from_table(
                     f"Cannot tell which column holds the values among {rest}; pass value_column=."
                 )
             value_column = rest[0]
-    factor = {"m": 1.0, "cm": 0.01, "mm": 0.001}.get(str(units).strip().lower())
-    if factor is None:
-        raise UnitsError(f"units must be 'm', 'cm' or 'mm', got {units!r}.")
-    q = pd.to_numeric(df["quantile"], errors="coerce")
-    if q.isna().any():
-        raise InputValueError("The 'quantile' column holds non-numeric values.")
+    if quantity_of(units) != "length":
+        raise UnitsError(
+            f"units must be a length unit such as 'm', 'cm', 'mm' or 'ft', got {units!r}."
+        )
+    q = require_numeric_column(df, "quantile", name="projection table", allow_nan=False)
     if (q > 1).any():
         q = q / 100.0
     if ((q < 0) | (q > 1)).any():
         raise InputValueError("Quantiles must lie in [0, 1] (or [0, 100] in percent).")
+    if year_cols:
+        year = df["year"].astype(float).to_numpy()
+    else:
+        year = require_numeric_column(df, "year", name="projection table", allow_nan=False)
+    _require_whole_years(year)
+    values = require_numeric_column(df, value_column, name="projection table")
     tidy = pd.DataFrame(
         {
             "scenario": df["scenario"].map(_canonical_scenario),
-            "quantile": q.round(6),
-            "year": pd.to_numeric(df["year"]).astype(int),
-            "value_m": pd.to_numeric(df[value_column], errors="coerce") * factor,
+            "quantile": np.round(q, 6),
+            "year": year.astype(int),
+            "value_m": convert(values, units, "m", name="projection table"),
         }
     )
     return _to_dataarray(tidy, baseline=baseline, source="user table")
 
 
-def _check_projection(projection: xr.DataArray) -> None:
+def _require_whole_years(years: object, name: str = "years") -> np.ndarray:
+    yrs = require_numbers(years, name=name)
+    frac = yrs != np.round(yrs)
+    if frac.any():
+        raise InputValueError(f"{name} must be whole years, got {yrs[frac][:5].tolist()}.")
+    return yrs
+
+
+def _check_projection(projection: xr.DataArray) -> xr.DataArray:
+    """Return the projection in m, refusing other types, dims, units and NaN/inf values."""
     if not isinstance(projection, xr.DataArray):
         raise InputValueError(
             "A projection must be an xarray.DataArray; see projection_from_table."
         )
     require_dims(projection, required=("scenario", "quantile", "year"), name="projection")
-    require_units(projection, "m", name="projection")
+    raw = projection.attrs.get("units")
+    have = normalize_units(raw)
+    if have is None:
+        raise UnitsError(
+            "The projection has no units; set projection.attrs['units'] = 'm' (or the length "
+            "unit its values are in)."
+        )
+    values = require_numbers(projection, name="projection values")
+    require_numbers(projection["quantile"].values, name="projection quantiles", low=0, high=1)
+    _require_whole_years(projection["year"].values, name="projection years")
+    if have != "m":
+        out = projection.copy(data=convert(values, have, "m", name="projection").reshape(
+            projection.shape))
+        out.attrs = {**projection.attrs, "units": "m", "converted_from_units": have}
+        logger.info("projection: converted from %s to m", have)
+        return out
+    return projection
 
 
 def select_projection(
@@ -342,7 +376,7 @@ def select_projection(
     ...
     urbanrisk.errors.InputValueError: Quantile 0.95 is not in the projection ...
     """
-    _check_projection(projection)
+    projection = _check_projection(projection)
     out = projection
     if scenarios is not None:
         if isinstance(scenarios, str):
@@ -358,7 +392,9 @@ def select_projection(
     if quantiles is not None:
         have_q = np.asarray(out["quantile"].values, dtype=float)
         picked = []
-        for qv in np.atleast_1d(np.asarray(quantiles, dtype=float)):
+        wanted_q = require_numbers(np.atleast_1d(np.asarray(quantiles)), name="quantiles",
+                                   low=0, high=1)
+        for qv in wanted_q:
             d = np.abs(have_q - qv)
             if d.min() > _QUANTILE_TOL:
                 raise InputValueError(
@@ -389,10 +425,13 @@ def interpolate_years(projection: xr.DataArray, years: Iterable[int]) -> xr.Data
     ...
     urbanrisk.errors.InputValueError: Year(s) [2200] outside the projection's range ...
     """
-    _check_projection(projection)
+    projection = _check_projection(projection)
+    if isinstance(years, str | bytes):
+        raise InputValueError(f"years must be numbers, got {years!r}.")
     yrs = np.atleast_1d(np.asarray(list(years) if not np.isscalar(years) else [years]))
     if yrs.size == 0:
         raise InputValueError("years is empty.")
+    yrs = _require_whole_years(yrs).astype(int)
     lo, hi = projection["year"].values.min(), projection["year"].values.max()
     bad = yrs[(yrs < lo) | (yrs > hi)]
     if bad.size:
@@ -437,14 +476,11 @@ def relative_sea_level(
     >>> round(float(rsl.squeeze()), 3)
     0.63
     """
-    _check_projection(projection)
-    try:
-        vlm = float(vertical_land_motion_mm_per_yr)
-    except (TypeError, ValueError):
-        raise InputValueError("vertical_land_motion_mm_per_yr must be a number.") from None
-    if not np.isfinite(vlm):
-        raise InputValueError("vertical_land_motion_mm_per_yr must be finite.")
-    dt = projection["year"] - baseline_year
+    projection = _check_projection(projection)
+    vlm = require_number(vertical_land_motion_mm_per_yr, name="vertical_land_motion_mm_per_yr",
+                         units="mm/yr")
+    base_year = require_number(baseline_year, name="baseline_year")
+    dt = projection["year"] - base_year
     out = projection + vlm * dt / 1000.0
     out.attrs = dict(projection.attrs)
     out.attrs["vertical_land_motion_mm_per_yr"] = vlm
@@ -487,6 +523,15 @@ class VerticalReference:
     water_surface_datum: str | None = None
     baseline: str = AR6_BASELINE
 
+    def __post_init__(self) -> None:
+        """Refuse a water surface that is not a finite number (or a raster) and empty names."""
+        for field in ("dem_datum", "water_surface_name", "baseline"):
+            value = getattr(self, field)
+            if not isinstance(value, str) or not value.strip():
+                raise InputValueError(f"{field} must be a non-empty string, got {value!r}.")
+        if not isinstance(self.water_surface, xr.DataArray):
+            require_number(self.water_surface, name="water_surface", units="m")
+
     def describe(self) -> str:
         """One-line description stored in ``attrs["vertical_reference"]``."""
         return f"above {self.water_surface_name} ({self.baseline}) in {self.dem_datum}"
@@ -504,9 +549,12 @@ def reference_dem(dem: xr.DataArray, reference: VerticalReference) -> xr.DataArr
     Parameters
     ----------
     dem : xarray.DataArray
-        Ground heights in ``reference.dem_datum`` (units m).
+        Ground heights in ``reference.dem_datum``, in m or another length unit (converted).
+        It passes through :func:`urbanrisk.layers.prepare_raster`: declared nodata masked,
+        axes sorted, rotated grids refused, a CRS not in metres reprojected to UTM.
     reference : VerticalReference
-        Datum and baseline water surface.
+        Datum and baseline water surface (a raster surface must be in the DEM's CRS and a
+        length unit; it is resampled bilinearly onto the DEM grid).
 
     Returns
     -------
@@ -518,7 +566,10 @@ def reference_dem(dem: xr.DataArray, reference: VerticalReference) -> xr.DataArr
     InputValueError
         When the water surface is in another datum than the DEM.
     UnitsError
-        When the DEM or the water-surface raster is not in metres.
+        When the DEM or the water-surface raster has no units or units that are not a
+        length.
+    GridError
+        When the DEM is rotated (warp it with :func:`urbanrisk.layers.north_up`).
 
     Examples
     --------
@@ -532,9 +583,8 @@ def reference_dem(dem: xr.DataArray, reference: VerticalReference) -> xr.DataArr
     """
     if not isinstance(reference, VerticalReference):
         raise InputValueError("reference must be a VerticalReference(dem_datum=..., ...).")
-    require_units(dem, "m", name="dem")
-    require_crs(dem, name="dem")
-    require_dims(dem, required=("y", "x"), allowed=(), name="dem")
+    raw_dem = dem
+    dem = prepare_raster(dem, name="dem", to_units="m")
     ws_datum = reference.water_surface_datum or reference.dem_datum
     if ws_datum.strip().lower() != reference.dem_datum.strip().lower():
         raise InputValueError(
@@ -543,9 +593,9 @@ def reference_dem(dem: xr.DataArray, reference: VerticalReference) -> xr.DataArr
             "national datum transformation) and pass water_surface_datum=dem_datum."
         )
     if isinstance(reference.water_surface, xr.DataArray):
-        ws = reference.water_surface
-        require_units(ws, "m", name="water_surface")
-        require_same_crs(dem, ws, names=("dem", "water_surface"))
+        ws = prepare_raster(reference.water_surface, name="water_surface", to_units="m",
+                            metric=False)
+        require_same_crs(raw_dem, ws, names=("dem", "water_surface"))
         if ws.shape != dem.shape or not (
             np.allclose(ws["x"].values, dem["x"].values)
             and np.allclose(ws["y"].values, dem["y"].values)
@@ -553,14 +603,12 @@ def reference_dem(dem: xr.DataArray, reference: VerticalReference) -> xr.DataArr
             # A tidal surface is smooth: bilinear resampling onto the DEM grid is adequate.
             from rasterio.enums import Resampling
 
-            ws = ws.rio.reproject_match(dem, resampling=Resampling.bilinear)
+            ws = ws.rio.write_nodata(np.nan, encoded=False).rio.reproject_match(
+                dem, resampling=Resampling.bilinear)
             ws = ws.where(np.isfinite(ws))
         surface = ws.values
     else:
-        try:
-            surface = float(reference.water_surface)
-        except (TypeError, ValueError):
-            raise InputValueError("water_surface must be a number or a DataArray.") from None
+        surface = require_number(reference.water_surface, name="water_surface", units="m")
     out = dem - surface
     out.attrs = dict(dem.attrs)
     out.attrs["units"] = "m"
@@ -580,17 +628,18 @@ def _surge_to_dataarray(
                 "'return_period' (one level per return period). For a surge raster, "
                 "subtract it from the referenced DEM per return period instead."
             )
-        da = surge.astype(float)
+        if "return_period" not in surge.coords:
+            raise DimensionError("The surge DataArray needs return_period coordinates.")
+        have = normalize_units(surge.attrs.get("units")) or "m"
+        values = convert(require_numbers(surge, name="surge levels"), have, "m",
+                         name="surge levels")
+        rp = surge["return_period"].values
     else:
-        s = pd.Series(surge, dtype=float)
-        da = xr.DataArray(
-            s.to_numpy(), dims=("return_period",), coords={"return_period": s.index.to_numpy()}
-        )
-    if not np.isfinite(da.values).all():
-        raise InputValueError("Surge levels must be finite numbers.")
-    rp = np.asarray(da["return_period"].values, dtype=float)
-    if (rp <= 0).any():
-        raise InputValueError("Return periods must be positive (years).")
+        s = pd.Series(surge)
+        values = require_numbers(s, name="surge levels (m)")
+        rp = s.index.to_numpy()
+    rp = require_numbers(rp, name="surge return periods", low=0, low_open=True)
+    da = xr.DataArray(values, dims=("return_period",), coords={"return_period": rp})
     return da.sortby("return_period")
 
 
@@ -635,7 +684,7 @@ def water_levels(
     >>> lv.squeeze().values.round(2).tolist()
     [1.77, 2.37]
     """
-    _check_projection(projection)
+    projection = _check_projection(projection)
     if not isinstance(reference, VerticalReference):
         raise InputValueError(
             "water_levels needs reference=VerticalReference(...): the water surface the "

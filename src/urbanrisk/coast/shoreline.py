@@ -47,11 +47,12 @@ from shapely.geometry import LineString, Point
 
 from urbanrisk.errors import InputValueError
 from urbanrisk.layers import (
-    check_geometries,
-    require_non_empty,
+    prepare_vector,
+    require_number,
+    require_numbers,
+    require_numeric_column,
+    require_overlap,
     require_positive,
-    require_projected,
-    require_same_crs,
 )
 
 __all__ = [
@@ -70,6 +71,27 @@ logger = logging.getLogger(__name__)
 #: Standard gravity used in the closure-depth formulas (m/s²).
 GRAVITY_M_S2 = 9.81
 _DAYS_PER_YEAR = 365.2425
+_LINES = ("LineString", "MultiLineString")
+
+
+def _confidence(level: float) -> float:
+    return require_number(level, name="confidence_level", low=0.0, high=1.0, low_open=True,
+                          high_open=True)
+
+
+def _align(gdf: gpd.GeoDataFrame, *, name: str, like: gpd.GeoDataFrame, like_name: str,
+           geom_types: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    """Return ``gdf`` through the contract, in ``like``'s CRS and overlapping it."""
+    out = prepare_vector(gdf, name=name, like=like, geom_types=geom_types, overlap=False)
+    require_overlap(like, out, names=(like_name, name))
+    return out
+
+
+def _whole(value: int, *, name: str, low: int) -> int:
+    v = require_number(value, name=name, low=low)
+    if v != int(v):
+        raise InputValueError(f"{name} must be a whole number, got {value!r}.")
+    return int(v)
 
 
 def decimal_years(dates: Sequence | pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -83,6 +105,10 @@ def decimal_years(dates: Sequence | pd.Series | pd.DatetimeIndex) -> np.ndarray:
     [2000.0, 2000.5]
     """
     d = pd.to_datetime(pd.Series(list(dates)), utc=True)
+    if d.isna().any():
+        raise InputValueError(
+            f"{int(d.isna().sum())} dates are missing (NaT); give a date for each value."
+        )
     year = d.dt.year.to_numpy()
     start = pd.to_datetime(pd.DataFrame({"year": year, "month": 1, "day": 1}), utc=True)
     end = pd.to_datetime(pd.DataFrame({"year": year + 1, "month": 1, "day": 1}), utc=True)
@@ -137,10 +163,8 @@ def cast_transects(
     """
     if not isinstance(baseline, gpd.GeoDataFrame | gpd.GeoSeries):
         raise InputValueError("baseline must be a GeoDataFrame of lines.")
-    base = require_projected(gpd.GeoDataFrame(geometry=gpd.GeoSeries(baseline.geometry)),
-                             name="baseline")
-    require_non_empty(base, name="baseline")
-    base = check_geometries(base, name="baseline")
+    base = prepare_vector(gpd.GeoDataFrame(geometry=gpd.GeoSeries(baseline.geometry)),
+                          name="baseline", geom_types=_LINES)
     spacing = require_positive(spacing_m, name="spacing_m")
     length = require_positive(length_m, name="length_m")
     back = require_positive(landward_m, name="landward_m", allow_zero=True)
@@ -218,15 +242,18 @@ def shoreline_intersections(
     Parameters
     ----------
     transects : geopandas.GeoDataFrame
-        Straight transect lines, landward → seaward (e.g. from :func:`cast_transects`).
+        Straight transect lines, landward → seaward (e.g. from :func:`cast_transects`); a
+        CRS not in metres is reprojected to UTM (logged).
     shorelines : geopandas.GeoDataFrame
-        Dated shorelines, same CRS as the transects.
+        Dated shorelines; reprojected to the transects' CRS (logged) and required to
+        overlap them (:class:`~urbanrisk.errors.NoOverlapError`).
     date_column : str, default "date"
         Column with the survey date of each shoreline (parsed with pandas, UTC).
     uncertainty_column : str, optional
-        Column with each shoreline's position uncertainty (m), used by EPR and WLR.
+        Column with each shoreline's position uncertainty (m, numbers >= 0 or NaN for
+        unknown), used by EPR and WLR.
     uncertainty_m : float, optional
-        One uncertainty for all shorelines (when there is no column).
+        One uncertainty (m, >= 0) for all shorelines (when there is no column).
     id_column : str, optional
         Transect id column (default ``transect_id`` if present, else the index).
     max_distance_m : float, default 25
@@ -246,7 +273,12 @@ def shoreline_intersections(
     Raises
     ------
     InputValueError
-        Missing or unparseable dates, shorelines crossing the baseline, bad options.
+        Missing or unparseable dates, shorelines crossing the baseline, bad options
+        (NaN or negative uncertainties, non-numeric uncertainty column).
+    NoOverlapError
+        Shorelines (or the baseline) that do not overlap the transects.
+    InvalidGeometryError
+        Empty or invalid geometries, transects that are not LineStrings.
 
     Examples
     --------
@@ -262,13 +294,12 @@ def shoreline_intersections(
     for name, g in (("transects", transects), ("shorelines", shorelines)):
         if not isinstance(g, gpd.GeoDataFrame):
             raise InputValueError(f"{name} must be a GeoDataFrame.")
-        require_non_empty(g, name=name)
-    require_same_crs(transects, shorelines, names=("transects", "shorelines"))
-    transects = require_projected(transects, name="transects")
-    shorelines = require_projected(shorelines, name="shorelines")
+    transects = prepare_vector(transects, name="transects", geom_types=("LineString",))
+    shorelines = _align(shorelines, name="shorelines", like=transects, like_name="transects")
     if multiple not in ("seaward", "landward"):
         raise InputValueError(f"multiple must be 'seaward' or 'landward', got {multiple!r}.")
     maxd = require_positive(max_distance_m, name="max_distance_m")
+    min_points = _whole(min_points, name="min_points", low=1)
     if date_column not in shorelines.columns:
         raise InputValueError(
             f"The shorelines have no {date_column!r} column; every shoreline needs its survey "
@@ -284,14 +315,16 @@ def shoreline_intersections(
     if uncertainty_column is not None:
         if uncertainty_column not in shorelines.columns:
             raise InputValueError(f"The shorelines have no column {uncertainty_column!r}.")
-        unc = pd.to_numeric(shorelines[uncertainty_column], errors="coerce").to_numpy()
+        unc = require_numeric_column(shorelines, uncertainty_column, name="shorelines", low=0)
     elif uncertainty_m is not None:
-        unc = np.full(len(shorelines), require_positive(uncertainty_m, name="uncertainty_m"))
+        unc = np.full(len(shorelines), require_positive(uncertainty_m, name="uncertainty_m",
+                                                        allow_zero=True))
     else:
         unc = np.full(len(shorelines), np.nan)
     geoms = shapely.force_2d(shorelines.geometry.to_numpy())
     if baseline is not None:
-        b = baseline.to_crs(shorelines.crs) if baseline.crs != shorelines.crs else baseline
+        b = _align(baseline, name="baseline", like=transects, like_name="transects",
+                   geom_types=_LINES)
         bl = shapely.union_all(b.geometry.to_numpy())
         is_line = np.isin(shapely.get_type_id(geoms), [1, 5])
         crossing = is_line & shapely.intersects(geoms, bl)
@@ -343,6 +376,29 @@ def shoreline_intersections(
 # --------------------------------------------------------------------------------------
 # Statistics
 # --------------------------------------------------------------------------------------
+def _check_intersections(intersections: pd.DataFrame) -> pd.DataFrame:
+    """Refuse a table without the columns of :func:`shoreline_intersections` or with text."""
+    need = {"transect_id", "date", "position_m"}
+    if not isinstance(intersections, pd.DataFrame) or not need <= set(intersections.columns):
+        raise InputValueError(
+            f"intersections must be a table with columns {sorted(need)} (see "
+            "shoreline_intersections)."
+        )
+    out = intersections.copy()
+    out["position_m"] = require_numeric_column(intersections, "position_m",
+                                               name="intersections")
+    if "uncertainty_m" in out.columns:
+        out["uncertainty_m"] = require_numeric_column(intersections, "uncertainty_m",
+                                                      name="intersections", low=0)
+    dates = pd.to_datetime(out["date"], utc=True, errors="coerce")
+    if dates.isna().any():
+        raise InputValueError(
+            f"intersections has {int(dates.isna().sum())} rows without a valid date; fill "
+            "or drop them."
+        )
+    return out
+
+
 def _regression(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, level: float) -> dict:
     n = x.size
     if w is None:
@@ -415,17 +471,9 @@ def shoreline_change_statistics(
     >>> round(float(st["EPR_m_per_yr"].iloc[0]), 3), round(float(st["LRR_m_per_yr"].iloc[0]), 3)
     (-1.2, -1.2)
     """
-    need = {"transect_id", "date", "position_m"}
-    if not isinstance(intersections, pd.DataFrame) or not need <= set(intersections.columns):
-        raise InputValueError(
-            f"intersections must be a table with columns {sorted(need)} (see "
-            "shoreline_intersections)."
-        )
-    level = float(confidence_level)
-    if not 0 < level < 1:
-        raise InputValueError(f"confidence_level must be in (0, 1), got {confidence_level!r}.")
-    if int(min_shorelines) < 3:
-        raise InputValueError("min_shorelines must be at least 3 (a regression needs 3).")
+    intersections = _check_intersections(intersections)
+    level = _confidence(confidence_level)
+    min_shorelines = _whole(min_shorelines, name="min_shorelines", low=3)
     rows = []
     for tid, g in intersections.groupby("transect_id", sort=True):
         g = g.dropna(subset=["position_m"]).sort_values("date")
@@ -543,6 +591,10 @@ def forecast_shoreline(
     ref = ref.tz_localize("UTC") if ref.tzinfo is None else ref.tz_convert("UTC")
     if (horizons_years is None) == (dates is None):
         raise InputValueError("Give exactly one of horizons_years= or dates=.")
+    intersections = _check_intersections(intersections)
+    if horizons_years is not None:
+        horizons_years = require_numbers(np.atleast_1d(np.asarray(horizons_years)),
+                                         name="horizons_years")
     if dates is not None:
         when = pd.to_datetime(pd.Series(list(dates)), utc=True)
     else:
@@ -551,9 +603,10 @@ def forecast_shoreline(
             + pd.Timedelta(days=float(h - np.floor(h)) * _DAYS_PER_YEAR)
             for h in horizons_years
         ])
-    level = float(confidence_level)
-    if not 0 < level < 1:
-        raise InputValueError(f"confidence_level must be in (0, 1), got {confidence_level!r}.")
+    level = _confidence(confidence_level)
+    min_shorelines = _whole(min_shorelines, name="min_shorelines", low=1)
+    if transects is not None:
+        transects = prepare_vector(transects, name="transects", geom_types=("LineString",))
     x_ref = decimal_years([ref])[0]
     if horizons_years is not None:  # exact horizons; dates only label them
         x0 = x_ref + np.asarray(horizons_years, dtype=float)
@@ -621,10 +674,8 @@ def closure_depth(
     >>> round(closure_depth(4.0, 10.0), 3), round(closure_depth(4.0, 10.0, method="birkemeier"), 3)
     (8.003, 6.056)
     """
-    h = np.asarray(wave_height_m, dtype=float)
-    t = np.asarray(wave_period_s, dtype=float)
-    if (h <= 0).any() or (t <= 0).any() or not (np.isfinite(h).all() and np.isfinite(t).all()):
-        raise InputValueError("wave_height_m and wave_period_s must be positive numbers.")
+    h = require_numbers(np.asarray(wave_height_m), name="wave_height_m", low=0, low_open=True)
+    t = require_numbers(np.asarray(wave_period_s), name="wave_period_s", low=0, low_open=True)
     if method == "hallermeier":
         a, b = 2.28, 68.5
     elif method == "birkemeier":
@@ -691,7 +742,15 @@ def bruun_retreat(
     else:
         hc = require_positive(closure_depth_m, name="closure_depth_m")
     factor = length / (berm + float(hc))
-    out = sea_level_rise_m * factor
+    if isinstance(sea_level_rise_m, str | bytes | bool):
+        require_number(sea_level_rise_m, name="sea_level_rise_m")  # raises
+    slr = require_numbers(sea_level_rise_m, name="sea_level_rise_m")
+    if isinstance(sea_level_rise_m, xr.DataArray):
+        out = sea_level_rise_m.copy(data=slr.reshape(sea_level_rise_m.shape)) * factor
+    elif np.ndim(sea_level_rise_m) == 0:
+        out = float(slr) * factor
+    else:
+        out = slr.reshape(np.shape(sea_level_rise_m)) * factor
     if isinstance(out, xr.DataArray):
         out.name = "bruun_retreat"
         out.attrs = {"units": "m", "bruun_factor": factor}
