@@ -24,7 +24,8 @@ from urbanrisk.hazard.curves import _jrc_costs
 def test_curve_interpolates_and_names_its_ends():
     c = DamageCurve([1, 2, 4], [0.2, 0.6, 0.9], units="metres")
     assert c.units == "m"
-    assert c([0.5, 1, 1.5, 3, 5, np.nan]).tolist()[:5] == [0.0, 0.2, 0.4, 0.75, 0.9]
+    assert c([0.5, 1, 1.5, 3, 5, np.nan]).tolist()[:5] == pytest.approx(
+        [0.0, 0.2, 0.4, 0.75, 0.9])
     assert np.isnan(c([np.nan])[0])
     first = DamageCurve([1, 2], [0.2, 0.6], units="m", below="first")
     assert first(0.0) == pytest.approx(0.2)

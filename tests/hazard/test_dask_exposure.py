@@ -182,8 +182,10 @@ def test_hot_spot_threshold_dask_is_exact(kind, window, monkeypatch):
     eager = _lst(v)
     lazy = eager.chunk({"y": 25, "x": 40})
     for p in (0.5, 10.0, 33.3, 50.0, 90.0, 99.9):
-        assert heat.hot_spot_threshold(lazy, percentile=p) == heat.hot_spot_threshold(
-            eager, percentile=p) == np.percentile(v[np.isfinite(v)], p)
+        ref = np.percentile(v[np.isfinite(v)], p)
+        # exact up to the last bits: the chunked order statistics are numpy's own values
+        assert heat.hot_spot_threshold(lazy, percentile=p) == pytest.approx(ref, rel=1e-13)
+        assert heat.hot_spot_threshold(eager, percentile=p) == pytest.approx(ref, rel=1e-13)
 
 
 def test_hot_spots_lazy_in_lazy_out(population):

@@ -232,7 +232,8 @@ curve_points = st.lists(st.floats(0, 1), min_size=2, max_size=6)
 def test_damage_never_above_value(damage_pts, values, depth, wet):
     curve = DamageCurve(np.arange(len(damage_pts), dtype=float), damage_pts, units="m")
     df = pd.DataFrame({"value": values, "h": depth, "w": wet})
-    out = asset_damage(df, curve, intensity="h", value="value", fraction_wet="w")
+    out = asset_damage(df, curve, intensity="h", value="value", fraction_wet="w",
+                       intensity_units="m")
     assert (out["damage"] <= out["value"] * (1 + 1e-12)).all()
     assert (out["damage"] >= 0).all()
 
@@ -250,7 +251,7 @@ def test_ead_non_negative_and_never_decreasing_when_depths_increase(depths, extr
     def ead(ds):
         df = pd.DataFrame({f"h_rp{t}": [d] for t, d in zip(rps, ds, strict=True)})
         df["value"] = 1e5
-        dmg = asset_damage(df, curve, intensity="h", value="value")
+        dmg = asset_damage(df, curve, intensity="h", value="value", intensity_units="m")
         return expected_annual_damage(dmg, rule=rule).total
 
     deeper = [d + e for d, e in zip(depths, extra, strict=True)]
@@ -262,33 +263,37 @@ def test_ead_non_negative_and_never_decreasing_when_depths_increase(depths, extr
 def test_asset_damage_bad_input():
     curve = jrc_curve("europe", "residential")
     df = pd.DataFrame({"h": [-0.5, 1.0], "value": [1.0, 1.0], "cls": ["a", "b"]})
+    m = {"intensity_units": "m"}
     with pytest.raises(InputValueError, match="negative depths"):
-        asset_damage(df, curve, intensity="h", value="value")
+        asset_damage(df, curve, intensity="h", value="value", **m)
     ok = df.assign(h=[0.5, 1.0])
     with pytest.raises(InputValueError):
-        asset_damage(ok, {"a": curve}, intensity="h", value="value", class_column="cls")
+        asset_damage(ok, {"a": curve}, intensity="h", value="value", class_column="cls", **m)
     with pytest.raises(InputValueError):
-        asset_damage(ok, {"a": curve, "b": curve}, intensity="h", value="value")
+        asset_damage(ok, {"a": curve, "b": curve}, intensity="h", value="value", **m)
     with pytest.raises(InputValueError):
-        asset_damage(ok, curve, intensity="h", value="value", unit_value=3.0)
+        asset_damage(ok, curve, intensity="h", value="value", unit_value=3.0, **m)
     with pytest.raises(InputValueError):
-        asset_damage(ok, curve, intensity="nope", value="value")
-    with pytest.raises(UnitsError):
-        asset_damage(ok, curve, intensity="h", value="value", intensity_units="ft")
+        asset_damage(ok, curve, intensity="nope", value="value", **m)
+    with pytest.raises(UnitsError):  # a temperature is not a depth
+        asset_damage(ok, curve, intensity="h", value="value", intensity_units="degC")
+    with pytest.raises(UnitsError, match="intensity_units="):  # units never guessed
+        asset_damage(ok, curve, intensity="h", value="value")
     with pytest.raises(EmptyLayerError):
-        asset_damage(ok.iloc[:0], curve, intensity="h", value="value")
+        asset_damage(ok.iloc[:0], curve, intensity="h", value="value", **m)
     with pytest.raises(InputValueError):
-        asset_damage(ok.assign(value=[-1.0, 1.0]), curve, intensity="h", value="value")
+        asset_damage(ok.assign(value=[-1.0, 1.0]), curve, intensity="h", value="value", **m)
 
 
 def test_unit_value_uses_projected_area():
     curve = DamageCurve([0, 1], [0, 1], units="m")
     b = gpd.GeoDataFrame({"h": [0.5]}, geometry=[box(385000, 6672000, 385010, 6672020)],
                          crs=3067)
-    out = asset_damage(b, curve, intensity="h", unit_value=2.0)
+    out = asset_damage(b, curve, intensity="h", unit_value=2.0, intensity_units="m")
     assert out.damage[0] == pytest.approx(200 * 2.0 * 0.5)
     # the same footprint in degrees gives (almost) the same area after reprojection
-    out2 = asset_damage(b.to_crs(4326), curve, intensity="h", unit_value=2.0)
+    out2 = asset_damage(b.to_crs(4326), curve, intensity="h", unit_value=2.0,
+                        intensity_units="m")
     assert out2.damage[0] == pytest.approx(200.0, rel=1e-3)
 
 
@@ -303,8 +308,8 @@ def test_aggregate_by_zone_and_class():
                              geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs=3067)
     out = aggregate(b, "damage", by="occupancy", zones=zones, zone_column="name")
     got = out.set_index(["zone", "occupancy", "return_period"]).value
-    assert got[("A", "res", 10)] == 3.0
-    assert got[("B", "com", 100)] == 30.0
+    assert got[("A", "res", 10)] == pytest.approx(3.0)
+    assert got[("B", "com", 100)] == pytest.approx(30.0)
     # the asset outside every zone is kept with zone NaN, not dropped
     assert out.value.sum() == pytest.approx(110.0)
     assert out.zone.isna().any()
@@ -318,5 +323,6 @@ def test_dry_footprint_has_no_damage_even_without_a_wet_depth():
 
     curve = hazard.jrc_curve("europe", "residential")
     assets = pd.DataFrame({"d": [np.nan, 1.0], "w": [0.0, 0.5], "v": [100.0, 100.0]})
-    out = hazard.asset_damage(assets, curve, intensity="d", fraction_wet="w", value="v")
-    assert out["damage"].tolist() == [0.0, 100.0 * 0.4 * 0.5]
+    out = hazard.asset_damage(assets, curve, intensity="d", fraction_wet="w", value="v",
+                              intensity_units="m")
+    np.testing.assert_allclose(out["damage"], [0.0, 100.0 * 0.4 * 0.5])

@@ -1,47 +1,42 @@
 """Private helpers shared by the hazard modules.
 
-Validation of hazard rasters, grid geometry, stacking of extra dimensions, exact polygon
-coverage and line splitting.
+The entrance of every hazard function (:func:`check_hazard`, :func:`check_vector`) is a thin
+call into the one input contract of :mod:`urbanrisk.layers` (:func:`~urbanrisk.layers.
+prepare_raster`, :func:`~urbanrisk.layers.prepare_vector`); the rest is grid geometry,
+stacking of extra dimensions, exact polygon coverage, line splitting and the units recorded
+in result tables.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 import xarray as xr
+from affine import Affine
 
-from urbanrisk.errors import (
-    DimensionError,
-    EmptyLayerError,
-    InputValueError,
-    InvalidGeometryError,
-)
+from urbanrisk.errors import GridError, InputValueError, InvalidGeometryError, UnitsError
 from urbanrisk.hazard import _kernels
 from urbanrisk.layers import (
-    align_vector_to_raster,
-    check_geometries,
+    _is_rotated,
+    grid_transform,
     is_dask_backed,
-    require_crs,
-    require_dims,
-    require_overlap,
-    require_units,
+    prepare_raster,
+    prepare_vector,
+    require_number,
+    require_numbers,
 )
 
 logger = logging.getLogger(__name__)
 
 #: Short prefixes for the column names of well-known extra dimensions.
 DIM_PREFIX = {"return_period": "rp", "year": "y", "quantile": "q", "scenario": ""}
-
-
-_TYPE_NAMES = {
-    0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
-    5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection",
-}
 
 
 @dataclass(frozen=True)
@@ -56,9 +51,15 @@ class Grid:
     nx: int
 
     @property
+    def transform(self) -> Affine:
+        """The grid's affine transform."""
+        return Affine(self.dx, 0.0, self.x0, 0.0, self.dy, self.y0)
+
+    @property
     def cell_area(self) -> float:
-        """Area of one cell in CRS units squared."""
-        return abs(self.dx * self.dy)
+        """Area of one cell in CRS units squared, ``|det|`` of the transform (m² when metric)."""
+        t = self.transform
+        return abs(t.a * t.e - t.b * t.d)
 
     def to_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Continuous (u, v) = (col, row) coordinates of points."""
@@ -67,75 +68,103 @@ class Grid:
 
 
 def grid_of(da: xr.DataArray) -> Grid:
-    """Grid geometry of a raster from its transform (rotation refused)."""
-    x = np.asarray(da["x"].values, dtype=float) if "x" in da.coords else np.zeros(0)
-    y = np.asarray(da["y"].values, dtype=float) if "y" in da.coords else np.zeros(0)
-    if x.size >= 2 and y.size >= 2:
-        dx = (x[-1] - x[0]) / (x.size - 1)
-        dy = (y[-1] - y[0]) / (y.size - 1)
-        return Grid(float(x[0] - dx / 2), float(dx), float(y[0] - dy / 2), float(dy),
-                    int(da.sizes["y"]), int(da.sizes["x"]))
-    t = da.rio.transform()
-    if t.b != 0 or t.d != 0:
-        raise InputValueError(
-            f"{da.name or 'raster'} has a rotated transform; warp it to a north-up grid first "
-            "(da.rio.reproject(da.rio.crs))."
+    """Grid geometry of a raster that passed the contract (north-up, from its coordinates)."""
+    t = grid_transform(da)
+    if _is_rotated(t):
+        raise GridError(
+            f"{da.name or 'raster'} has a rotated grid; warp it to north-up first "
+            "(urbanrisk.layers.north_up(da), or read_raster(path, warp=True))."
         )
-    return Grid(
-        float(t.c), float(t.a), float(t.f), float(t.e), int(da.sizes["y"]), int(da.sizes["x"])
-    )
+    return Grid(float(t.c), float(t.a), float(t.f), float(t.e),
+                int(da.sizes["y"]), int(da.sizes["x"]))
 
 
 def check_hazard(
-    hazard: xr.DataArray, *, name: str = "hazard", units: str | None = None
-) -> tuple[str, list[str]]:
-    """Validate a hazard raster at a public entrance; return (units, extra dims).
+    hazard: xr.DataArray,
+    *,
+    name: str | None = None,
+    to_units: str | None = "canonical",
+    metric: bool = True,
+    allow_extra: bool = True,
+) -> tuple[xr.DataArray, str, list[str]]:
+    """Pass a hazard raster through :func:`urbanrisk.layers.prepare_raster`.
 
-    Checks the type, CRS, ``(y, x)`` dims, units and that not every cell is NaN.
+    Returns ``(hazard, units, extra dims)``: the raster masked, north-up, in a metric CRS
+    (unless ``metric=False``) and in ``to_units`` (by default the canonical unit of its
+    quantity, so a depth in feet comes back in metres with ``attrs["converted_from_units"]``
+    set). A hazard must state its units; any named extra dimension with coordinates
+    (``return_period``, ``year`` ...) is kept unless ``allow_extra`` is false.
     """
-    if not isinstance(hazard, xr.DataArray):
-        raise InputValueError(
-            f"{name} must be an xarray.DataArray (read it with urbanrisk.layers.read_raster), "
-            f"got {type(hazard).__name__}."
+    label = name or (str(hazard.name) if getattr(hazard, "name", None) else "hazard")
+    allowed: tuple[str, ...] = ()
+    if allow_extra and isinstance(hazard, xr.DataArray):
+        allowed = tuple(
+            d for d in hazard.dims
+            if d not in ("y", "x") and not (d == "band" and hazard.sizes[d] == 1)
         )
-    require_crs(hazard, name=name)
-    require_dims(hazard, required=("y", "x"), name=name)
-    u = require_units(hazard, units, name=name)
-    extra = [d for d in hazard.dims if d not in ("y", "x")]
-    for d in extra:
-        if d not in hazard.coords:
-            raise DimensionError(
-                f"{name} has dimension {d!r} without coordinates; assign them, e.g. "
-                f"da.assign_coords({d}=[10, 100])."
-            )
-    if not np.issubdtype(hazard.dtype, np.number) and hazard.dtype != bool:
-        raise InputValueError(f"{name} holds {hazard.dtype} values; a numeric raster is needed.")
-    if hazard.size == 0:
-        raise EmptyLayerError(f"{name} has no cells (shape {hazard.shape}).")
-    if np.issubdtype(hazard.dtype, np.floating) and not _any_finite(hazard):
-        raise EmptyLayerError(
-            f"{name} holds nodata (NaN) in every cell. Check the file's nodata value and "
-            "that you selected the right band."
+    da = prepare_raster(hazard, name=label, to_units=to_units, allowed_dims=allowed,
+                        metric=metric)
+    units = da.attrs.get("units")
+    if units is None:
+        raise UnitsError(
+            f"{label} has no units, so its values and thresholds cannot be read. State them: "
+            f"da.attrs['units'] = 'm' (or 'ft', 'degC', 'K', 'people', ...; known units are "
+            "converted to the canonical one), units= in urbanrisk.layers.read_raster(), or the "
+            "layer's units key in the city TOML."
         )
-    return u, extra
+    extra = [d for d in da.dims if d not in ("y", "x")]
+    return da, str(units), extra
 
 
-def _any_finite(da: xr.DataArray, block: int = 1 << 20) -> bool:
-    """Whether any value is finite, scanning in blocks and stopping at the first one.
+def check_vector(
+    gdf: gpd.GeoDataFrame,
+    like: xr.DataArray,
+    *,
+    name: str,
+    geom_types: tuple[str, ...],
+    make_valid: bool = False,
+) -> gpd.GeoDataFrame:
+    """:func:`urbanrisk.layers.prepare_vector` aligned to ``like`` (never resampled)."""
+    return prepare_vector(gdf, name=name, like=like, geom_types=geom_types,
+                          make_valid=make_valid)
 
-    A dask-backed raster is read one chunk at a time, up to the first chunk with a finite
-    value (usually the first), so the check does not cost a pass over the whole raster.
+
+def check_nodata_as(nodata_as: Any) -> float | None:
+    """``nodata_as`` as a finite float, or None."""
+    return None if nodata_as is None else require_number(nodata_as, name="nodata_as")
+
+
+def source_units(hazard: xr.DataArray) -> str | None:
+    """Units the caller's raster was in before conversion (None when not converted)."""
+    return hazard.attrs.get("converted_from_units")
+
+
+def record_units(
+    frame: pd.DataFrame,
+    hazard: xr.DataArray,
+    columns: Mapping[str, str | None] | None = None,
+) -> pd.DataFrame:
+    """Record in ``frame.attrs`` the hazard's units and the units of result columns.
+
+    ``attrs["hazard_units"]`` (the units the values and thresholds are in),
+    ``attrs["hazard_converted_from_units"]`` (when the raster was converted, e.g. ``"ft"``)
+    and ``attrs["units"]``, a ``{column: units}`` mapping that
+    :func:`~urbanrisk.hazard.impact.asset_damage` reads.
     """
-    if is_dask_backed(da):
-        import dask.array
-
-        return any(bool(dask.array.isfinite(block).any().compute())
-                   for block in da.data.blocks.ravel())
-    flat = np.asarray(da.values).reshape(-1)
-    for start in range(0, flat.size, block):
-        if np.isfinite(flat[start : start + block]).any():
-            return True
-    return False
+    attrs = dict(frame.attrs)
+    attrs["hazard_units"] = hazard.attrs.get("units")
+    src = source_units(hazard)
+    if src is not None:
+        attrs["hazard_converted_from_units"] = src
+    else:
+        attrs.pop("hazard_converted_from_units", None)
+    if columns:
+        known = attrs.get("units")
+        merged = dict(known) if isinstance(known, Mapping) else {}
+        merged.update({c: u for c, u in columns.items() if u is not None})
+        attrs["units"] = merged
+    frame.attrs = attrs
+    return frame
 
 
 def band_stack(hazard: xr.DataArray, extra: list[str]):
@@ -195,34 +224,6 @@ def column_names(base: str, labels: list[dict[str, Any]]) -> list[str]:
         parts = [f"{DIM_PREFIX.get(d, d + '_')}{v}" for d, v in lab.items()]
         names.append(base + "_" + "_".join(parts))
     return names
-
-
-def prepare_vector(
-    gdf: gpd.GeoDataFrame,
-    hazard: xr.DataArray,
-    *,
-    name: str,
-    geom_types: tuple[str, ...],
-    make_valid: bool = False,
-) -> gpd.GeoDataFrame:
-    """Validate a vector layer and return it in the raster's CRS (raster never resampled)."""
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputValueError(f"{name} must be a GeoDataFrame, got {type(gdf).__name__}.")
-    if len(gdf) == 0:
-        raise EmptyLayerError(f"{name} has no features. Check the file, layer and filters.")
-    require_crs(gdf, name=name)
-    gdf = check_geometries(gdf, name=name, make_valid=make_valid)
-    ids = np.unique(shapely.get_type_id(np.asarray(gdf.geometry.values)))
-    types = {_TYPE_NAMES.get(int(i), "unknown") for i in ids}
-    bad = types - set(geom_types)
-    if bad:
-        raise InvalidGeometryError(
-            f"{name} holds {sorted(bad)} geometries but {sorted(geom_types)} are expected here. "
-            "Use the exposure function for that geometry type, or explode/convert them."
-        )
-    out = align_vector_to_raster(gdf, hazard, name=name)
-    require_overlap(hazard, out, names=(str(hazard.name or "hazard"), name))
-    return out
 
 
 def warn_outside(name: str, n_out: int, n_total: int, what: str = "outside the raster") -> None:
@@ -366,12 +367,11 @@ def line_pieces(geoms: np.ndarray, grid: Grid) -> LinePieces:
 # Classes
 # --------------------------------------------------------------------------------------
 def check_bins(bins: Any, *, name: str = "bins") -> np.ndarray:
-    """Validate class edges: numeric, finite, strictly increasing."""
-    try:
-        b = np.atleast_1d(np.asarray(bins, dtype=float))
-    except (TypeError, ValueError):
-        raise InputValueError(f"{name} must be numbers, got {bins!r}.") from None
-    if b.ndim != 1 or b.size == 0 or not np.isfinite(b).all() or np.any(np.diff(b) <= 0):
+    """Validate class edges: numbers (strings refused), finite, strictly increasing."""
+    if isinstance(bins, str | bytes):
+        raise InputValueError(f"{name} must be numbers, got {bins!r}.")
+    b = np.atleast_1d(require_numbers(bins, name=name))
+    if b.ndim != 1 or b.size == 0 or np.any(np.diff(b) <= 0):
         raise InputValueError(
             f"{name} must be a non-empty, strictly increasing list of finite numbers, "
             f"got {bins!r}."

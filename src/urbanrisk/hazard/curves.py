@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from urbanrisk.errors import InputValueError
-from urbanrisk.layers import normalize_units
+from urbanrisk.layers import (
+    normalize_units,
+    require_number,
+    require_numbers,
+    require_numeric_column,
+    require_probability,
+)
 
 __all__ = [
     "DamageCurve",
@@ -95,7 +101,9 @@ class DamageCurve:
     damage : sequence of float
         Damage fraction at each intensity, within [0, 1].
     units : str
-        Units of the intensity (``"m"`` for flood depth); checked against the hazard.
+        Units of the intensity (``"m"`` for flood depth). Intensities in another unit of
+        the same quantity (feet) are converted to it by
+        :func:`~urbanrisk.hazard.asset_damage`.
     name : str, optional
         Short name, e.g. ``"JRC europe residential"``.
     source : str, optional
@@ -130,11 +138,8 @@ class DamageCurve:
     _y: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        try:
-            x = np.asarray(self.intensity, dtype=float)
-            y = np.asarray(self.damage, dtype=float)
-        except (TypeError, ValueError):
-            raise InputValueError("DamageCurve intensity and damage must be numbers.") from None
+        x = require_numbers(self.intensity, name="DamageCurve intensity")
+        y = require_numbers(self.damage, name="DamageCurve damage")
         if x.ndim != 1 or y.shape != x.shape or x.size < 2:
             raise InputValueError(
                 "DamageCurve needs intensity and damage of the same length, at least 2 points; "
@@ -155,6 +160,9 @@ class DamageCurve:
             raise InputValueError(f"below must be 'zero', 'first' or 'nan', got {self.below!r}.")
         if self.above not in ("last", "nan"):
             raise InputValueError(f"above must be 'last' or 'nan', got {self.above!r}.")
+        if self.zero_at_or_below is not None:
+            object.__setattr__(self, "zero_at_or_below",
+                               require_number(self.zero_at_or_below, name="zero_at_or_below"))
         object.__setattr__(self, "intensity", tuple(float(v) for v in x))
         object.__setattr__(self, "damage", tuple(float(v) for v in y))
         object.__setattr__(self, "units", normalize_units(self.units) or "")
@@ -174,8 +182,13 @@ class DamageCurve:
         object.__setattr__(self, "_y", np.asarray(self.damage, dtype=float))
 
     def __call__(self, intensity: np.ndarray | Sequence[float] | float) -> np.ndarray:
-        """Damage fraction at ``intensity`` (NaN stays NaN)."""
-        v = np.asarray(intensity, dtype=float)
+        """Damage fraction at ``intensity`` (NaN stays NaN; strings are refused)."""
+        v = np.asarray(intensity)
+        if v.dtype == bool or not np.issubdtype(v.dtype, np.number):
+            raise InputValueError(
+                f"Intensities must be numbers, got {v.dtype} values; convert them first."
+            )
+        v = v.astype(float, copy=False)
         below = {"zero": 0.0, "first": self._y[0], "nan": np.nan}[self.below]
         above = self._y[-1] if self.above == "last" else np.nan
         out = np.interp(v, self._x, self._y, left=below, right=above)
@@ -222,9 +235,9 @@ class DamageCurve:
                     f"Column {col!r} not in the table; columns are {list(table.columns)}."
                 )
         t = table.sort_values(intensity)
-        y = t[damage].to_numpy(dtype=float)
-        return cls(t[intensity].to_numpy(dtype=float), y / 100.0 if percent else y,
-                   units=units, **kwargs)
+        x = require_numeric_column(t, intensity, name="curve table", allow_nan=False)
+        y = require_numeric_column(t, damage, name="curve table", allow_nan=False)
+        return cls(x, y / 100.0 if percent else y, units=units, **kwargs)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the curve's points as a table (``intensity``, ``damage``)."""
@@ -437,15 +450,11 @@ def jrc_max_damage_m2(
     """
     o = _norm(occupancy, _OCC_ALIASES)
     cost = jrc_construction_cost(country, o)
-    for name, val in (
-        ("depreciation_factor", depreciation_factor),
-        ("undamageable_fraction", undamageable_fraction),
-        ("materials_factor", materials_factor),
-    ):
-        if not (0 <= float(val) <= 1):
-            raise InputValueError(f"{name} must lie in [0, 1], got {val!r}.")
-    f = _JRC_CONTENT_FACTOR[o] if content_factor is None else float(content_factor)
-    if f < 0:
-        raise InputValueError(f"content_factor must be >= 0, got {content_factor!r}.")
+    depreciation_factor = require_probability(depreciation_factor, name="depreciation_factor")
+    undamageable_fraction = require_probability(undamageable_fraction,
+                                                name="undamageable_fraction")
+    materials_factor = require_probability(materials_factor, name="materials_factor")
+    f = (_JRC_CONTENT_FACTOR[o] if content_factor is None
+         else require_number(content_factor, name="content_factor", low=0.0))
     structure = cost * depreciation_factor * (1 - undamageable_fraction) * materials_factor
     return float(structure * (1 + f))

@@ -7,9 +7,17 @@ handled in one pass over the raster: for a wide output each band becomes a colum
 ``<base>_rp100`` (``rp`` for ``return_period``, ``y`` for ``year``, ``q`` for ``quantile``,
 ``<dim>_`` otherwise); long outputs carry one column per extra dimension.
 
-Vector layers in another CRS are reprojected to the raster's CRS (the raster is never
-resampled); layers that do not overlap raise :class:`~urbanrisk.errors.NoOverlapError`;
-assets outside the raster get NaN and are counted in a logged warning, never dropped.
+**Input contract.** Rasters pass through :func:`urbanrisk.layers.prepare_raster`: the
+declared nodata is masked, the grid made north-up (a rotated one refused with
+:class:`~urbanrisk.errors.GridError`), a CRS not in metres reprojected to the local UTM zone,
+and the values converted to the canonical unit of their quantity (a depth in feet to metres,
+a temperature in kelvin to °C), so thresholds and bins are in that unit and columns are named
+after it; the original unit is recorded in the result's ``attrs``
+(``hazard_converted_from_units``). Vector layers pass through
+:func:`urbanrisk.layers.prepare_vector` and are reprojected to the raster's CRS (the raster
+is never resampled); layers that do not overlap raise
+:class:`~urbanrisk.errors.NoOverlapError`; assets outside the raster get NaN and are counted
+in a logged warning, never dropped.
 
 Polygon statistics use **exact cell coverage fractions** (the share of each cell's area
 inside the polygon, computed by polygon clipping), as exactextract does (Baston 2022), not
@@ -41,12 +49,21 @@ from urbanrisk.hazard import _grid
 from urbanrisk.hazard._grid import (
     check_bins,
     check_hazard,
+    check_nodata_as,
+    check_vector,
     class_labels,
     classify,
     column_names,
     grid_of,
+    record_units,
 )
-from urbanrisk.layers import is_dask_backed, require_crs, require_overlap
+from urbanrisk.layers import (
+    is_dask_backed,
+    prepare_raster,
+    require_crs,
+    require_number,
+    require_overlap,
+)
 
 __all__ = [
     "sample_points",
@@ -60,6 +77,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _POLY_STATS = ("max", "min", "mean", "sum", "coverage", "fraction_above", "mean_above")
+#: Units of the statistics that are not in the hazard's units (``sum`` is value x cells).
+_STAT_UNITS: dict[str, str | None] = {"coverage": "1", "fraction_above": "1", "sum": None}
 
 
 def _base_name(hazard: xr.DataArray, units: str, column: str | None) -> str:
@@ -88,8 +107,8 @@ def sample_points(
     points : geopandas.GeoDataFrame
         Point assets; reprojected to the raster's CRS if needed.
     hazard : xarray.DataArray
-        Hazard raster with ``attrs["units"]``; extra dims (e.g. ``return_period``) give
-        one column per band.
+        Hazard raster with ``attrs["units"]`` (converted to the canonical unit, e.g. feet to
+        metres); extra dims (e.g. ``return_period``) give one column per band.
     method : {"nearest", "bilinear"}, default "nearest"
         ``"nearest"`` takes the value of the cell containing the point; ``"bilinear"``
         interpolates between the four nearest cell centres (edge cells are extended
@@ -124,11 +143,12 @@ def sample_points(
     >>> sample_points(pts, depth, method="bilinear")["flood_depth_m"].round(2).tolist()
     [0.0, 1.5, nan]
     """
-    units, extra = check_hazard(hazard)
+    hazard, units, extra = check_hazard(hazard)
     _check_layout(layout)
     if method not in ("nearest", "bilinear"):
         raise InputValueError(f"method must be 'nearest' or 'bilinear', got {method!r}.")
-    pts = _grid.prepare_vector(points, hazard, name="points", geom_types=("Point",))
+    nodata_as = check_nodata_as(nodata_as)
+    pts = check_vector(points, hazard, name="points", geom_types=("Point",))
     grid = grid_of(hazard)
     labels = _grid.band_labels(hazard, extra)
     xy = shapely.get_coordinates(np.asarray(pts.geometry.values))
@@ -138,11 +158,13 @@ def sample_points(
     _grid.warn_outside("points", n_out, len(pts))
     base = _base_name(hazard, units, column)
     if layout == "long":
-        return _long_table(points.index, labels, {base: vals})
+        return record_units(_long_table(points.index, labels, {base: vals}), hazard,
+                            {base: units})
     out = points.copy()
-    for k, name in enumerate(column_names(base, labels)):
+    names = column_names(base, labels)
+    for k, name in enumerate(names):
         out[name] = vals[k]
-    return out
+    return record_units(out, hazard, dict.fromkeys(names, units))
 
 
 def _check_layout(layout: str) -> None:
@@ -222,7 +244,9 @@ def coverage_fractions(
     polygons : geopandas.GeoDataFrame
         Polygon or MultiPolygon features (reprojected to the raster's CRS if needed).
     raster : xarray.DataArray
-        Any raster on the grid of interest (its values are not read).
+        Any raster on the grid of interest (its values are not read). Its grid must be
+        north-up (a rotated one raises :class:`~urbanrisk.errors.GridError`); it is used in
+        its own CRS, as ``row`` and ``col`` index it.
     make_valid : bool, default False
         Repair invalid geometries instead of raising.
 
@@ -230,8 +254,9 @@ def coverage_fractions(
     -------
     pandas.DataFrame
         One row per (feature, cell) with coverage > 0: ``feature`` (the input index
-        label), ``row``, ``col`` and ``coverage`` (share of the cell's area inside the
-        feature, 0-1).
+        label), ``row``, ``col`` (positions in ``raster`` as given, also when its rows run
+        south-up or its columns are out of order) and ``coverage`` (share of the cell's
+        area inside the feature, 0-1).
 
     Examples
     --------
@@ -246,19 +271,36 @@ def coverage_fractions(
     """
     if not isinstance(raster, xr.DataArray):
         raise InputValueError("raster must be an xarray.DataArray.")
-    polys = _grid.prepare_vector(
-        polygons, raster, name="polygons", geom_types=("Polygon", "MultiPolygon"),
+    extra = tuple(d for d in raster.dims
+                  if d not in ("y", "x") and not (d == "band" and raster.sizes[d] == 1))
+    grid_da = prepare_raster(raster, name=str(raster.name or "raster"), allowed_dims=extra,
+                             metric=False, allow_empty=True)
+    polys = check_vector(
+        polygons, grid_da, name="polygons", geom_types=("Polygon", "MultiPolygon"),
         make_valid=make_valid,
     )
-    cov = _grid.polygon_coverage(polys.geometry.to_numpy(), grid_of(raster))
+    cov = _grid.polygon_coverage(polys.geometry.to_numpy(), grid_of(grid_da))
+    # rows and columns of the caller's raster: prepare_raster may have sorted the axes
+    rows = _input_positions(raster["y"].values, grid_da["y"].values)[cov.row]
+    cols = _input_positions(raster["x"].values, grid_da["x"].values)[cov.col]
     return pd.DataFrame(
         {
             "feature": polygons.index.to_numpy()[cov.geom],
-            "row": cov.row,
-            "col": cov.col,
+            "row": rows,
+            "col": cols,
             "coverage": cov.frac,
         }
     )
+
+
+def _input_positions(given: np.ndarray, prepared: np.ndarray) -> np.ndarray:
+    """Position in ``given`` of each coordinate of ``prepared`` (the same values, sorted)."""
+    given = np.asarray(given, dtype=float)
+    prepared = np.asarray(prepared, dtype=float)
+    if np.array_equal(given, prepared):
+        return np.arange(given.size)
+    order = np.argsort(given, kind="stable")
+    return order[np.searchsorted(given[order], prepared)]
 
 
 def polygon_exposure(
@@ -304,7 +346,8 @@ def polygon_exposure(
         Any of ``max``, ``min``, ``mean``, ``sum``, ``coverage``, ``fraction_above``,
         ``mean_above``.
     threshold : float, default 0.0
-        For ``fraction_above``, in the hazard's units.
+        For ``fraction_above`` and ``mean_above``, in the hazard's canonical units (metres
+        for a depth, also when the raster is in feet).
     column : str, optional
         Base of the column names; default ``<hazard.name>_<units>``. Columns are
         ``<base>_<stat>`` (``<base>_fraction_above_<t>``) plus the band suffix.
@@ -322,7 +365,9 @@ def polygon_exposure(
     geopandas.GeoDataFrame or pandas.DataFrame
         A copy of ``polygons`` with the statistic columns, or the long table; footprints
         wholly outside the raster (or only on NaN cells) get NaN, counted in a logged
-        warning.
+        warning. ``attrs["units"]`` maps each column to its units, ``attrs["hazard_units"]``
+        names the hazard's units and ``attrs["hazard_converted_from_units"]`` the raster's
+        original units when they were converted.
 
     Examples
     --------
@@ -339,17 +384,15 @@ def polygon_exposure(
        flood_depth_m_max  flood_depth_m_mean  flood_depth_m_fraction_above_0
     0                3.0                 1.5                            0.75
     """
-    units, extra = check_hazard(hazard)
+    hazard, units, extra = check_hazard(hazard)
     _check_layout(layout)
     stats = [stats] if isinstance(stats, str) else list(stats)
     bad = [s for s in stats if s not in _POLY_STATS]
     if bad or not stats:
         raise InputValueError(f"Unknown stats {bad}; choose from {list(_POLY_STATS)}.")
-    try:
-        threshold = float(threshold)
-    except (TypeError, ValueError):
-        raise InputValueError(f"threshold must be a number, got {threshold!r}.") from None
-    polys = _grid.prepare_vector(
+    threshold = require_number(threshold, name="threshold", units=units)
+    nodata_as = check_nodata_as(nodata_as)
+    polys = check_vector(
         polygons, hazard, name="polygons", geom_types=("Polygon", "MultiPolygon"),
         make_valid=make_valid,
     )
@@ -364,15 +407,20 @@ def polygon_exposure(
     stat_names = {
         s: f"{s}_{threshold:g}" if s in ("fraction_above", "mean_above") else s for s in stats
     }
+    stat_units = {s: _STAT_UNITS.get(s, units) for s in stats}
     if layout == "long":
-        return _long_table(polygons.index, labels,
-                           {f"{base}_{stat_names[s]}": results[s] for s in stats})
+        table = _long_table(polygons.index, labels,
+                            {f"{base}_{stat_names[s]}": results[s] for s in stats})
+        return record_units(table, hazard,
+                            {f"{base}_{stat_names[s]}": stat_units[s] for s in stats})
     out = polygons.copy()
+    col_units: dict[str, str | None] = {}
     for stat in stats:
         names = column_names(f"{base}_{stat_names[stat]}", labels)
         for k, name in enumerate(names):
             out[name] = results[stat][k]
-    return out
+            col_units[name] = stat_units[stat]
+    return record_units(out, hazard, col_units)
 
 
 def _zonal_stats(
@@ -446,11 +494,13 @@ def line_exposure(
     ----------
     lines : geopandas.GeoDataFrame
         LineString / MultiLineString features (roads, pipes), reprojected to the raster's
-        CRS if needed. Lengths are measured in that CRS (metres for a projected CRS).
+        CRS if needed. Lengths are measured in that CRS, which is in metres (a raster in
+        degrees or feet is reprojected to the local UTM zone first).
     hazard : xarray.DataArray
         Hazard raster with units; extra dims are kept as columns of the output.
     bins : sequence of float
-        Strictly increasing class edges. Classes are right-closed:
+        Strictly increasing class edges, in the hazard's canonical units (metres for a
+        depth, also when the raster is in feet). Classes are right-closed:
         ``(-inf, b0], (b0, b1], ..., (bn, inf)``; e.g. ``bins=[0, 0.5, 1.5]`` separates
         dry (``<= 0``), shallow, medium and deep water.
     labels : sequence of str, optional
@@ -481,12 +531,13 @@ def line_exposure(
     0        0       <= 0 m       1.0
     1        0      > 0.5 m       1.0
     """
-    units, extra = check_hazard(hazard)
+    hazard, units, extra = check_hazard(hazard)
     edges = check_bins(bins)
     names = list(labels) if labels is not None else class_labels(edges, units)
     if len(names) != len(edges) + 1:
         raise InputValueError(f"labels needs {len(edges) + 1} entries, got {len(names)}.")
-    ln = _grid.prepare_vector(
+    nodata_as = check_nodata_as(nodata_as)
+    ln = check_vector(
         lines, hazard, name="lines", geom_types=("LineString", "MultiLineString")
     )
     grid = grid_of(hazard)
@@ -517,25 +568,36 @@ def line_exposure(
     out = pd.concat(frames, ignore_index=True)
     n_out = int((~np.isin(np.arange(n), pieces.geom[inside])).sum())
     _grid.warn_outside("lines", n_out, n)
-    return out
+    return record_units(out, hazard, {"length_m": "m"})
 
 
 # --------------------------------------------------------------------------------------
 # Population
 # --------------------------------------------------------------------------------------
-def _check_population(population: xr.DataArray) -> None:
+def _check_population(population: xr.DataArray) -> xr.DataArray:
+    """Pass the population grid through the contract: people, 2-D, masked, not resampled.
+
+    It keeps its own CRS even in degrees (``metric=False``): the people of a cell are only
+    ever shared by area fractions of that cell, which need no metres, while reprojecting
+    counts would create or lose people.
+    """
     if not isinstance(population, xr.DataArray):
         raise InputValueError(
             f"population must be an xarray.DataArray, got {type(population).__name__}."
         )
-    check_hazard(population, name="population", units="people")
-    if any(d not in ("y", "x") for d in population.dims):
+    if any(d not in ("y", "x") for d in population.dims
+           if not (d == "band" and population.sizes[d] == 1)):
         raise InputValueError(
             "population must be 2-D (y, x); select one band first, e.g. population.sel(year=2020)."
         )
-    vals = np.asarray(population.values, dtype=float)
+    pop = prepare_raster(population, name="population", to_units="people", metric=False)
+    vals = np.asarray(pop.values, dtype=float)
     if np.nanmin(vals) < 0:
-        raise InputValueError("population holds negative counts; fix the nodata value first.")
+        raise InputValueError(
+            f"population holds negative counts (min {np.nanmin(vals):g}); check its nodata "
+            "value (declare it with da.rio.write_nodata(value)) and that this is a count grid."
+        )
+    return pop
 
 
 def _overlap_matrix(p0: float, dp: float, n_p: int, h0: float, dh: float, n_h: int):
@@ -666,7 +728,7 @@ def _zone_weights(
             f"zone_column {zone_column!r} is not a column of zones; columns are "
             f"{list(zones.columns)}."
         )
-    z = _grid.prepare_vector(
+    z = check_vector(
         zones, population, name="zones", geom_types=("Polygon", "MultiPolygon")
     )
     cov = _grid.polygon_coverage(z.geometry.to_numpy(), gp)
@@ -702,11 +764,15 @@ def exposed_population(
     Parameters
     ----------
     population : xarray.DataArray
-        People per cell (``attrs["units"] == "people"``), 2-D.
+        People per cell (``attrs["units"] == "people"``; a grid without units, or in
+        another quantity, raises :class:`~urbanrisk.errors.UnitsError`), 2-D. It is never
+        resampled and stays in its own CRS.
     hazard : xarray.DataArray
-        Hazard raster with units; extra dims are kept as output columns.
+        Hazard raster with units (converted to their canonical unit, e.g. feet to metres);
+        extra dims are kept as output columns.
     bins : sequence of float, optional
-        Right-closed class edges ``(-inf, b0], (b0, b1], ..., (bn, inf)``.
+        Right-closed class edges ``(-inf, b0], (b0, b1], ..., (bn, inf)``, in the hazard's
+        canonical units.
     threshold : float, optional
         Shortcut for ``bins=[threshold]``: people at or below vs above ``threshold``.
     labels : sequence of str, optional
@@ -741,8 +807,8 @@ def exposed_population(
     1        > 1 m     2.5
     2       nodata     0.0
     """
-    _check_population(population)
-    units, extra = check_hazard(hazard)
+    population = _check_population(population)
+    hazard, units, extra = check_hazard(hazard, metric=False)
     if (bins is None) == (threshold is None):
         raise InputValueError("Give exactly one of bins= or threshold=.")
     edges = check_bins([threshold] if threshold is not None else bins,
@@ -750,6 +816,7 @@ def exposed_population(
     names = list(labels) if labels is not None else class_labels(edges, units)
     if len(names) != len(edges) + 1:
         raise InputValueError(f"labels needs {len(edges) + 1} entries, got {len(names)}.")
+    nodata_as = check_nodata_as(nodata_as)
     hz, wy, wx = _hazard_on_population_grid(population, hazard)
     bands = _grid.band_stack(hz, extra)
     pop = np.nan_to_num(np.asarray(population.values, dtype=np.float64), nan=0.0)
@@ -782,7 +849,8 @@ def exposed_population(
         for pos, (d, val) in enumerate(lab.items(), start=1 if zw is not None else 0):
             df.insert(pos, d, val)
         frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+    return record_units(pd.concat(frames, ignore_index=True), hazard,
+                        {"people": "people", "share": "1"})
 
 
 def population_weighted_hazard(
@@ -802,9 +870,10 @@ def population_weighted_hazard(
     Parameters
     ----------
     population : xarray.DataArray
-        People per cell (``units == "people"``).
+        People per cell (``units == "people"``), never resampled.
     hazard : xarray.DataArray
-        Hazard raster with units.
+        Hazard raster with units, converted to their canonical unit (the mean of a depth in
+        feet is given in metres, with ``attrs["hazard_converted_from_units"] == "ft"``).
     zones : geopandas.GeoDataFrame, optional
         Polygons to report per zone.
     zone_column : str, optional
@@ -829,8 +898,9 @@ def population_weighted_hazard(
     >>> float(population_weighted_hazard(pop, lst)["population_weighted_mean"].iloc[0])
     27.5
     """
-    _check_population(population)
-    units, extra = check_hazard(hazard)
+    population = _check_population(population)
+    hazard, units, extra = check_hazard(hazard, metric=False)
+    nodata_as = check_nodata_as(nodata_as)
     hz, wy, wx = _hazard_on_population_grid(population, hazard)
     bands = _grid.band_stack(hz, extra)
     pop = np.nan_to_num(np.asarray(population.values, dtype=np.float64), nan=0.0)
@@ -862,4 +932,6 @@ def population_weighted_hazard(
         for pos, (d, val) in enumerate(lab.items(), start=1 if zw is not None else 0):
             df.insert(pos, d, val)
         frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+    return record_units(pd.concat(frames, ignore_index=True), hazard,
+                        {"population_weighted_mean": units, "people": "people",
+                         "people_with_data": "people"})

@@ -5,6 +5,11 @@ by default the city's own 90th percentile of LST over all valid cells, a relativ
 definition that picks the hottest tenth of the city whatever the season of the image.
 An absolute threshold in °C can be given instead. The classification is deliberately
 simple and documented; it is not a statistical hot-spot test (such as Getis-Ord Gi*).
+
+Input contract: the LST raster passes through :func:`urbanrisk.layers.prepare_raster` with
+``to_units="degC"``: a raster in kelvin (or °F) is converted to °C, so percentiles and
+thresholds are always in °C (``attrs["converted_from_units"]`` keeps the original unit);
+declared nodata is masked, a rotated grid refused and a CRS in degrees reprojected to UTM.
 """
 
 from __future__ import annotations
@@ -16,16 +21,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbanrisk.errors import InputValueError
 from urbanrisk.hazard._grid import check_hazard
 from urbanrisk.hazard.exposure import exposed_population
-from urbanrisk.layers import is_dask_backed
+from urbanrisk.layers import is_dask_backed, require_number, require_probability
 
 __all__ = ["hot_spot_threshold", "hot_spots", "heat_exposure"]
 
 logger = logging.getLogger(__name__)
-
-_TEMPERATURE_UNITS = ("degC", "K")
 
 
 def hot_spot_threshold(lst: xr.DataArray, *, percentile: float = 90.0) -> float:
@@ -38,14 +40,14 @@ def hot_spot_threshold(lst: xr.DataArray, *, percentile: float = 90.0) -> float:
     Parameters
     ----------
     lst : xarray.DataArray
-        Land surface temperature (``units`` ``degC`` or ``K``), 2-D.
+        Land surface temperature (``units`` ``degC``, ``K`` or ``degF``), 2-D.
     percentile : float, default 90.0
         In (0, 100).
 
     Returns
     -------
     float
-        In the raster's units.
+        In °C (a raster in kelvin is converted first).
 
     Examples
     --------
@@ -56,8 +58,12 @@ def hot_spot_threshold(lst: xr.DataArray, *, percentile: float = 90.0) -> float:
     >>> hot_spot_threshold(lst, percentile=90)
     8.1
     """
-    _check_lst(lst)
+    lst = _check_lst(lst)
     p = _check_percentile(percentile)
+    return _threshold(lst, p)
+
+
+def _threshold(lst: xr.DataArray, p: float) -> float:
     if is_dask_backed(lst):
         return _dask_percentile(lst.data, p)
     values = np.asarray(lst.values, dtype=float)
@@ -106,22 +112,15 @@ def _dask_percentile(data, p: float) -> float:
     return float(high - (high - low) * (1 - t) if t >= 0.5 else low + (high - low) * t)
 
 
-def _check_lst(lst: xr.DataArray) -> str:
-    units, extra = check_hazard(lst, name="lst", units=_TEMPERATURE_UNITS)
-    if extra:
-        raise InputValueError(
-            f"lst has extra dims {extra}; select one image first, e.g. lst.isel({extra[0]}=0)."
-        )
-    return units
+def _check_lst(lst: xr.DataArray) -> xr.DataArray:
+    """LST through the contract: 2-D, masked, north-up, metric, in °C."""
+    da, _, _ = check_hazard(lst, name="lst", to_units="degC", allow_extra=False)
+    return da
 
 
 def _check_percentile(percentile: float) -> float:
-    if isinstance(percentile, str):
-        raise InputValueError("percentile must be a number.")
-    p = float(percentile)
-    if not 0 < p < 100:
-        raise InputValueError(f"percentile must lie in (0, 100), got {percentile!r}.")
-    return p
+    return require_number(percentile, name="percentile", low=0.0, high=100.0,
+                          low_open=True, high_open=True)
 
 
 def hot_spots(
@@ -135,17 +134,19 @@ def hot_spots(
     Parameters
     ----------
     lst : xarray.DataArray
-        Land surface temperature (``degC`` or ``K``), 2-D, projected CRS.
+        Land surface temperature (``degC``, ``K`` or ``degF``; converted to °C), 2-D. A
+        raster in degrees is reprojected to UTM first, so the result is on that grid.
     percentile : float, default 90.0
         Relative threshold: cells strictly above this percentile of the valid cells.
     threshold : float, optional
-        Absolute threshold in the raster's units; overrides ``percentile``.
+        Absolute threshold in °C (also for a raster in kelvin); overrides ``percentile``.
 
     Returns
     -------
     xarray.DataArray
         1.0 for hot-spot cells, 0.0 for other valid cells, NaN where LST is missing;
-        ``attrs`` hold ``units="1"``, ``threshold`` and how it was chosen. Lazy (dask)
+        ``attrs`` hold ``units="1"``, ``threshold`` (°C, ``threshold_units``), how it was
+        chosen and, for a converted raster, ``lst_converted_from_units``. Lazy (dask)
         when ``lst`` is.
 
     Examples
@@ -157,22 +158,25 @@ def hot_spots(
     >>> hot_spots(lst, threshold=24.0).values.tolist()
     [[0.0, 1.0], [1.0, nan]]
     """
-    units = _check_lst(lst)
-    if threshold is None:
-        thr = hot_spot_threshold(lst, percentile=percentile)
-        how = f"{_check_percentile(percentile):g}th percentile of the valid cells"
-    else:
-        try:
-            thr = float(threshold)
-        except (TypeError, ValueError):
-            raise InputValueError(f"threshold must be a number, got {threshold!r}.") from None
-        how = "absolute threshold"
+    lst = _check_lst(lst)
+    units = lst.attrs["units"]
+    thr, how = _hot_threshold(lst, percentile, threshold)
     res = xr.where(lst.isnull(), np.nan, (lst > thr).astype(float))
     res = res.rio.write_crs(lst.rio.crs)
     res.name = "heat_hot_spot"
     res.attrs = {"units": "1", "threshold": thr, "threshold_units": units, "threshold_rule": how}
+    if "converted_from_units" in lst.attrs:
+        res.attrs["lst_converted_from_units"] = lst.attrs["converted_from_units"]
     logger.info("hot spots: LST > %.2f %s (%s)", thr, units, how)
     return res
+
+
+def _hot_threshold(lst: xr.DataArray, percentile: float, threshold: float | None):
+    """(threshold in °C, how it was chosen) for an LST already through the contract."""
+    p = _check_percentile(percentile)  # checked even when unused: NaN is never accepted
+    if threshold is None:
+        return _threshold(lst, p), f"{p:g}th percentile of the valid cells"
+    return require_number(threshold, name="threshold", units="degC"), "absolute threshold"
 
 
 def heat_exposure(
@@ -197,9 +201,9 @@ def heat_exposure(
         People per cell (``units == "people"``); give a grid of a vulnerable group
         (e.g. people aged 65+) to count that group.
     lst : xarray.DataArray
-        Land surface temperature (``degC`` or ``K``).
+        Land surface temperature (``degC``, ``K`` or ``degF``; converted to °C).
     percentile, threshold : float
-        Hot-spot definition, as in :func:`hot_spots`.
+        Hot-spot definition, as in :func:`hot_spots` (``threshold`` in °C).
     zones : geopandas.GeoDataFrame, optional
         Polygons (districts) to report per zone.
     zone_column : str, optional
@@ -212,7 +216,7 @@ def heat_exposure(
     -------
     pandas.DataFrame
         ``zone`` (with zones), ``people``, ``people_in_hot_spots``, ``share_in_hot_spots``
-        and the ``threshold`` used (in the LST units).
+        and the ``threshold`` used (°C).
 
     Examples
     --------
@@ -226,21 +230,11 @@ def heat_exposure(
        people  people_in_hot_spots
     0    40.0                 10.0
     """
-    _check_lst(lst)
-    if threshold is None:
-        thr = hot_spot_threshold(lst, percentile=percentile)
-    else:
-        try:
-            thr = float(threshold)
-        except (TypeError, ValueError):
-            raise InputValueError(f"threshold must be a number, got {threshold!r}.") from None
+    lst = _check_lst(lst)
+    thr, _ = _hot_threshold(lst, percentile, threshold)
     share = 1.0
     if vulnerable_share is not None:
-        share = float(vulnerable_share)
-        if not 0 <= share <= 1:
-            raise InputValueError(
-                f"vulnerable_share must lie in [0, 1], got {vulnerable_share!r}."
-            )
+        share = require_probability(vulnerable_share, name="vulnerable_share")
     t = exposed_population(population, lst, threshold=thr, zones=zones, zone_column=zone_column)
     keys = ["zone"] if zones is not None else []
     total = t.groupby(keys, sort=False)["people"].sum() if keys else t["people"].sum()
@@ -258,4 +252,6 @@ def heat_exposure(
     with np.errstate(invalid="ignore", divide="ignore"):
         out["share_in_hot_spots"] = out["people_in_hot_spots"] / out["people"]
     out["threshold"] = thr
+    out.attrs = {**t.attrs, "units": {"people": "people", "people_in_hot_spots": "people",
+                                      "share_in_hot_spots": "1", "threshold": "degC"}}
     return out

@@ -39,9 +39,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from urbanrisk.errors import InputValueError, UnitsError
+from urbanrisk.errors import EmptyLayerError, InputValueError, UnitsError
 from urbanrisk.hazard.curves import DamageCurve
-from urbanrisk.layers import require_crs, require_projected
+from urbanrisk.layers import (
+    normalize_units,
+    prepare_vector,
+    require_crs,
+    require_number,
+    require_numbers,
+    require_numeric_column,
+)
+from urbanrisk.units import convert, quantity_of
 
 __all__ = [
     "asset_damage",
@@ -61,8 +69,6 @@ logger = logging.getLogger(__name__)
 EAD_RULES = ("lower_step", "trapezoid", "log_linear")
 #: Rare-tail rules accepted by :func:`expected_annual_damage`.
 EAD_TAILS = ("flat", "none")
-
-_LENGTH_UNITS = {"m", "cm", "mm", "ft"}
 
 
 # --------------------------------------------------------------------------------------
@@ -132,22 +138,26 @@ def asset_damage(
         One curve for all assets, or one per class of ``class_column``.
     intensity : str or mapping
         A column name; or a base such that columns ``<base>_rp<T>`` exist (one event per
-        return period ``T``); or a mapping ``{T: column}``.
+        return period ``T``); or a mapping ``{T: column}``. Numeric (strings are refused).
     value : str, optional
-        Column holding each asset's value (currency).
+        Numeric column holding each asset's value (currency), >= 0.
     unit_value : float or mapping of str to float, optional
         Value per m² (per class with a mapping), multiplied by ``area``. Give exactly one
         of ``value`` and ``unit_value``.
     area : str, optional
-        Column with each asset's area in m²; by default the footprint area computed in a
-        projected CRS.
+        Numeric column with each asset's area in m²; by default the footprint area computed
+        in a metric CRS (footprints in degrees or feet are reprojected to UTM for it).
     fraction_wet : str or mapping, optional
-        Like ``intensity``: the wet share of each footprint per event.
+        Like ``intensity``: the wet share of each footprint per event, in [0, 1].
     class_column : str, optional
         Column whose values select the curve (and unit value) of each asset.
     intensity_units : str, optional
-        Units of the intensity columns, checked against the curves' units (recommended;
-        e.g. ``"m"``).
+        Units of the intensity columns. By default the units recorded by the exposure
+        functions in ``assets.attrs["units"]`` (:func:`~urbanrisk.hazard.polygon_exposure`
+        and :func:`~urbanrisk.hazard.sample_points` record them). The intensities are
+        converted to each curve's units (a depth in feet to a curve in metres); intensities
+        with no known units, or units of another quantity, raise
+        :class:`~urbanrisk.errors.UnitsError`.
     column : str, default "damage"
         Name of the output column(s): ``damage`` or ``damage_rp<T>``.
 
@@ -160,26 +170,33 @@ def asset_damage(
     Raises
     ------
     InputValueError
-        Negative depths, unknown classes, missing columns, a value column with negative
-        numbers.
+        Negative depths, unknown classes, missing or non-numeric columns, a value column
+        with negative numbers, a wet share outside [0, 1].
+    UnitsError
+        Intensities without units, or in units the curves' cannot be converted from.
 
     Examples
     --------
+    Depths given in feet (1 ft = 0.3048 m) are converted to the curve's metres:
+
     >>> import pandas as pd
     >>> from urbanrisk.hazard.curves import DamageCurve
     >>> curve = DamageCurve([0, 2], [0, 1], units="m")
     >>> a = pd.DataFrame({"value": [100.0, 100.0], "depth_rp10": [0.5, 1.0],
     ...                   "depth_rp100": [1.0, 3.0], "wet_rp10": [1.0, 0.5],
     ...                   "wet_rp100": [1.0, 1.0]})
-    >>> out = asset_damage(a, curve, intensity="depth", value="value", fraction_wet="wet")
+    >>> out = asset_damage(a, curve, intensity="depth", value="value", fraction_wet="wet",
+    ...                    intensity_units="m")
     >>> out[["damage_rp10", "damage_rp100"]].values.tolist()
     [[25.0, 50.0], [25.0, 100.0]]
+    >>> feet = pd.DataFrame({"value": [100.0], "depth": [1 / 0.3048]})
+    >>> asset_damage(feet, curve, intensity="depth", value="value",
+    ...              intensity_units="ft")["damage"].round(6).tolist()
+    [50.0]
     """
     if not isinstance(assets, pd.DataFrame):
         raise InputValueError(f"assets must be a (Geo)DataFrame, got {type(assets).__name__}.")
     if len(assets) == 0:
-        from urbanrisk.errors import EmptyLayerError
-
         raise EmptyLayerError("assets has no rows.")
     if isinstance(curves, DamageCurve):
         curve_map: dict[Any, DamageCurve] | None = None
@@ -194,15 +211,12 @@ def asset_damage(
     if class_column is not None and class_column not in assets.columns:
         raise InputValueError(f"class_column {class_column!r} is not a column of assets.")
     all_curves = [curves] if curve_map is None else list(curve_map.values())
-    if intensity_units is not None:
-        from urbanrisk.layers import normalize_units
-
-        iu = normalize_units(intensity_units)
-        bad = [c.name or "curve" for c in all_curves if c.units and c.units != iu]
-        if bad:
-            raise UnitsError(
-                f"Intensities are in {iu!r} but curves {bad} expect another unit; convert one."
-            )
+    unitless = [c.name or "curve" for c in all_curves if not c.units]
+    if unitless:
+        raise UnitsError(
+            f"Damage curves {unitless} have no intensity units; build them with units= "
+            "(e.g. DamageCurve(..., units='m')) so the intensities can be converted to them."
+        )
     classes = assets[class_column].to_numpy() if class_column else None
     if curve_map is not None:
         unknown = sorted({str(c) for c in pd.unique(classes)} - {str(k) for k in curve_map})
@@ -221,89 +235,104 @@ def asset_damage(
             f"fraction_wet events {list(wet)} do not match intensity events {list(events)}."
         )
     out = assets.copy()
+    used_units: dict[str, str] = {}
     for label, col in events.items():
-        h = pd.to_numeric(assets[col], errors="coerce").to_numpy(dtype=float)
-        units = {c.units for c in all_curves}
-        if units & _LENGTH_UNITS and np.nanmin(h, initial=0.0) < 0:
+        h = require_numeric_column(assets, col, name="intensity")
+        h_units = _intensity_units(assets, col, intensity_units)
+        used_units[col] = h_units
+        if quantity_of(h_units) == "length" and np.nanmin(h, initial=0.0) < 0:
             raise InputValueError(
                 f"Column {col!r} holds negative depths (min {np.nanmin(h):g}). Depths must be "
                 ">= 0: set dry cells to 0 or NaN before computing damage."
             )
         if curve_map is None:
-            frac = curves(h)  # type: ignore[operator]
+            frac = curves(_in_curve_units(h, h_units, curves, col))  # type: ignore[arg-type]
         else:
             frac = np.full(h.shape, np.nan)
             for key, curve in curve_map.items():
                 sel = classes == key
-                frac[sel] = curve(h[sel])
+                frac[sel] = curve(_in_curve_units(h[sel], h_units, curve, col))
         if wet is not None:
-            w = pd.to_numeric(assets[wet[label]], errors="coerce").to_numpy(dtype=float)
-            if np.nanmin(w, initial=0.0) < 0 or np.nanmax(w, initial=0.0) > 1:
-                raise InputValueError(f"fraction_wet column {wet[label]!r} must lie in [0, 1].")
+            w = require_numeric_column(assets, wet[label], name="fraction_wet", low=0.0,
+                                       high=1.0)
             # a dry footprint has no damage, even where its wet-part depth is undefined (NaN)
             frac = np.where(w == 0, 0.0, frac * w)
         out[f"{column}{_suffix(label)}"] = vals * frac
+    out.attrs = {**out.attrs, "intensity_units": used_units}
     return out
+
+
+def _intensity_units(assets: pd.DataFrame, col: str, intensity_units: str | None) -> str:
+    """Units of an intensity column: the argument, or those recorded in ``assets.attrs``."""
+    recorded_map = assets.attrs.get("units")
+    recorded = normalize_units(recorded_map.get(col)) if isinstance(recorded_map, Mapping) \
+        else None
+    given = normalize_units(intensity_units)
+    if given is not None and recorded is not None and given != recorded:
+        raise UnitsError(
+            f"intensity_units={intensity_units!r} but the column {col!r} is recorded in "
+            f"{recorded!r} (assets.attrs['units']). Remove one of the two claims."
+        )
+    units = given or recorded
+    if units is None:
+        raise UnitsError(
+            f"The units of the intensity column {col!r} are unknown, so it cannot be read by "
+            "the damage curves. Pass intensity_units= (e.g. 'm', or 'ft', which is converted "
+            "to the curves' units), or compute the column with hazard.polygon_exposure / "
+            "hazard.sample_points, which record it in assets.attrs['units']."
+        )
+    return units
+
+
+def _in_curve_units(h: np.ndarray, units: str, curve: DamageCurve, col: str) -> np.ndarray:
+    """Intensities converted to the curve's units (UnitsError when they cannot be)."""
+    if units == curve.units:
+        return h
+    return np.asarray(convert(h, units, curve.units, name=f"intensity column {col!r}"))
 
 
 def _asset_values(assets, value, unit_value, area, class_column) -> np.ndarray:
     if (value is None) == (unit_value is None):
         raise InputValueError("Give exactly one of value= (a column) or unit_value= (per m2).")
     if value is not None:
-        if value not in assets.columns:
-            raise InputValueError(f"value column {value!r} is not in assets.")
-        v = pd.to_numeric(assets[value], errors="coerce").to_numpy(dtype=float)
+        return require_numeric_column(assets, value, name="value", low=0.0)
+    if area is not None:
+        a = require_numeric_column(assets, area, name="area", low=0.0)
     else:
-        if area is not None:
-            if area not in assets.columns:
-                raise InputValueError(f"area column {area!r} is not in assets.")
-            a = pd.to_numeric(assets[area], errors="coerce").to_numpy(dtype=float)
-        else:
-            if not isinstance(assets, gpd.GeoDataFrame):
-                raise InputValueError(
-                    "Without area=, assets must be a GeoDataFrame of footprints."
-                )
-            require_crs(assets, name="assets")
-            a = require_projected(assets, name="assets").geometry.area.to_numpy()
-        if isinstance(unit_value, Mapping):
-            if class_column is None:
-                raise InputValueError("A mapping of unit values needs class_column=.")
-            cls = assets[class_column].to_numpy()
-            missing = sorted({str(c) for c in pd.unique(cls)} - {str(k) for k in unit_value})
-            if missing:
-                raise InputValueError(f"No unit_value for classes {missing}.")
-            uv = np.array([float(unit_value[c]) for c in cls])
-        else:
-            try:
-                uv = np.full(len(assets), float(unit_value))  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                raise InputValueError(
-                    f"unit_value must be a number, got {unit_value!r}."
-                ) from None
-        v = uv * a
-    if np.nanmin(v, initial=0.0) < 0:
-        raise InputValueError("Asset values must be >= 0.")
-    return v
+        if not isinstance(assets, gpd.GeoDataFrame):
+            raise InputValueError(
+                "Without area=, assets must be a GeoDataFrame of footprints."
+            )
+        a = prepare_vector(assets, name="assets",
+                           geom_types=("Polygon", "MultiPolygon")).geometry.area.to_numpy()
+    if isinstance(unit_value, Mapping):
+        if class_column is None:
+            raise InputValueError("A mapping of unit values needs class_column=.")
+        cls = assets[class_column].to_numpy()
+        missing = sorted({str(c) for c in pd.unique(cls)} - {str(k) for k in unit_value})
+        if missing:
+            raise InputValueError(f"No unit_value for classes {missing}.")
+        per_class = {k: require_number(u, name=f"unit_value[{k!r}]", low=0.0)
+                     for k, u in unit_value.items()}
+        uv = np.array([per_class[c] for c in cls])
+    else:
+        uv = np.full(len(assets), require_number(unit_value, name="unit_value", low=0.0))
+    return uv * a
 
 
 # --------------------------------------------------------------------------------------
 # Return periods and EAD
 # --------------------------------------------------------------------------------------
 def _check_return_periods(rps: Any) -> np.ndarray:
-    vals = list(rps) if not isinstance(rps, str) else [rps]
+    vals = list(rps) if not isinstance(rps, str | bytes) else [rps]
     if any(isinstance(v, str | bytes) for v in vals):
         raise InputValueError(
             f"Return periods must be numbers (years), got strings {vals!r}. Convert them, "
             "e.g. [int(t) for t in rps]."
         )
-    try:
-        t = np.asarray(vals, dtype=float)
-    except (TypeError, ValueError):
-        raise InputValueError(f"Return periods must be numbers, got {vals!r}.") from None
+    t = require_numbers(vals, name="return periods (years)", low=0.0, low_open=True)
     if t.ndim != 1 or t.size == 0:
         raise InputValueError("Give at least one return period.")
-    if not np.isfinite(t).all() or (t <= 0).any():
-        raise InputValueError(f"Return periods must be finite and > 0 years, got {t.tolist()}.")
     if np.any(np.diff(t) == 0):
         raise InputValueError(f"Return periods must not repeat, got {t.tolist()}.")
     if np.any(np.diff(t) < 0):
@@ -327,21 +356,20 @@ def _damage_matrix(
                 f"Expected columns {column}_rp<T> (one per return period), found only {column!r}."
             )
         t = _check_return_periods(list(cols))
-        d = damage[list(cols.values())].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        d = np.column_stack([require_numeric_column(damage, c, name="damage", low=0.0)
+                             for c in cols.values()])
         return d, t, damage.index
     if isinstance(damage, Mapping):
         if return_periods is not None:
             raise InputValueError("With a mapping {T: damage}, do not pass return_periods.")
         t = _check_return_periods(list(damage.keys()))
-        d = np.asarray([float(v) for v in damage.values()], float)[None, :]
+        d = require_numbers(list(damage.values()), name="damages", low=0.0,
+                            allow_nan=True)[None, :]
         return d, t, None
     if return_periods is None:
         raise InputValueError("Pass return_periods= for array damages.")
     t = _check_return_periods(return_periods)
-    try:
-        d = np.asarray(damage, dtype=float)
-    except (TypeError, ValueError):
-        raise InputValueError("damages must be numbers.") from None
+    d = require_numbers(damage, name="damages", low=0.0, allow_nan=True)
     if d.ndim == 1:
         d = d[None, :]
     if d.ndim != 2 or d.shape[1] != t.size:
@@ -513,8 +541,6 @@ def expected_annual_damage(
     59.5
     """
     d, t, index = _damage_matrix(damage, return_periods, column)
-    if np.nanmin(d, initial=0.0) < 0:
-        raise InputValueError("Damages must be >= 0.")
     t0 = _check_t0(zero_damage_return_period, t)
     w = _ead_weights(t, rule, tail, t0)
     _warn_non_monotone(d)
@@ -527,10 +553,8 @@ def expected_annual_damage(
 def _check_t0(t0: float | None, t: np.ndarray) -> float | None:
     if t0 is None:
         return None
-    if isinstance(t0, str):
-        raise InputValueError("zero_damage_return_period must be a number of years.")
-    v = float(t0)
-    if not (0 < v < t[0]):
+    v = require_number(t0, name="zero_damage_return_period", low=0.0, low_open=True)
+    if not v < t[0]:
         raise InputValueError(
             f"zero_damage_return_period must be > 0 and below the first return period "
             f"({t[0]:g}), got {t0!r}."
@@ -560,19 +584,22 @@ def ead_bounds(
 
     Lower: :math:`\sum_i D_i (p_i - p_{i+1})` with :math:`p_{n+1} = 0` (lower step with the
     flat tail: CLIMADA's EAD). Upper: upper step
-    :math:`\sum_{i<n} D_{i+1} (p_i - p_{i+1})`, plus :math:`D_1 (p_0 - p_1)` when a
-    zero-damage return period :math:`T_0` is given, plus :math:`M p_n` for the rare tail
-    with :math:`M` = ``max_damage`` (e.g. total exposed value; :math:`D_n` when not given,
-    which then bounds only the discretisation error between mapped return periods).
+    :math:`\sum_{i<n} \max(D_i, D_{i+1}) (p_i - p_{i+1})` (:math:`D_{i+1}` for a damage
+    that grows with the return period; the larger of the two otherwise, so the upper bound
+    is never below the lower), plus :math:`D_1 (p_0 - p_1)` when a zero-damage return
+    period :math:`T_0` is given, plus :math:`M p_n` for the rare tail with :math:`M` =
+    ``max_damage`` (e.g. total exposed value; :math:`D_n` when not given, which then bounds
+    only the discretisation error between mapped return periods).
 
     Parameters
     ----------
     damage, return_periods, zero_damage_return_period, column
         As in :func:`expected_annual_damage`.
     max_damage : float, str or sequence, optional
-        Largest possible damage for the rare tail of the upper bound: a number for a single
-        damage series; for a frame of assets, a column name or one value per asset (e.g.
-        each asset's value).
+        Largest possible damage for the rare tail of the upper bound: a finite number for a
+        single damage series; for a frame of assets, a numeric column name or one value per
+        asset (e.g. each asset's value). NaN is refused, except for assets whose damages
+        are all NaN (outside the hazard); it must be at least the largest mapped damage.
 
     Returns
     -------
@@ -589,43 +616,33 @@ def ead_bounds(
     140.0
     """
     d, t, index = _damage_matrix(damage, return_periods, column)
-    if np.nanmin(d, initial=0.0) < 0:
-        raise InputValueError("Damages must be >= 0.")
     t0 = _check_t0(zero_damage_return_period, t)
     dd = np.where(np.isnan(d), 0.0, d)
+    allnan = np.isnan(d).all(axis=1)
     p = 1.0 / t
     lower = dd @ _ead_weights(t, "lower_step", "flat", None)
     upper = np.zeros(dd.shape[0])
     for i in range(p.size - 1):
-        upper += dd[:, i + 1] * (p[i] - p[i + 1])
+        upper += np.maximum(dd[:, i], dd[:, i + 1]) * (p[i] - p[i + 1])
     if t0 is not None:
         upper += dd[:, 0] * (1.0 / t0 - p[0])
     if max_damage is None:
         upper += dd[:, -1] * p[-1]
         tail = "flat"
     else:
-        if isinstance(max_damage, str):
-            if not isinstance(damage, pd.DataFrame) or max_damage not in damage.columns:
-                raise InputValueError(f"max_damage column {max_damage!r} is not in the frame.")
-            m = pd.to_numeric(damage[max_damage], errors="coerce").to_numpy(dtype=float)
-        elif np.ndim(max_damage) == 0:
-            if dd.shape[0] > 1:
-                raise InputValueError(
-                    "A single max_damage applies to a single damage series; for a frame of "
-                    "assets give one value per asset (a column name or a sequence)."
-                )
-            m = np.full(1, float(max_damage))
-        else:
-            m = np.asarray(max_damage, dtype=float).reshape(-1)
-            if m.size != dd.shape[0]:
-                raise InputValueError(
-                    f"max_damage has {m.size} values for {dd.shape[0]} assets."
-                )
+        m = _max_damage(max_damage, damage, dd.shape[0])
+        bad = np.isnan(m) & ~allnan
+        if bad.any():
+            rows = np.flatnonzero(bad)[:10].tolist()
+            raise InputValueError(
+                f"max_damage is NaN for {int(bad.sum())} assets with damages (positions "
+                f"{rows}); give a finite maximum damage (e.g. the asset's value) for each."
+            )
+        m = np.where(allnan, 0.0, m)
         if (m < dd[:, -1]).any():
             raise InputValueError("max_damage must be at least the largest mapped damage.")
         upper += m * p[-1]
         tail = "max_damage"
-    allnan = np.isnan(d).all(axis=1)
     lower = np.where(allnan, np.nan, lower)
     upper = np.where(allnan, np.nan, upper)
     tt = tuple(t.tolist())
@@ -635,6 +652,27 @@ def ead_bounds(
         return EADResult(float(np.nansum(v)), s, rule, tl, t0, tt)
 
     return EADBounds(res(lower, "lower_step", "flat"), res(upper, "upper_step", tail))
+
+
+def _max_damage(max_damage: Any, damage: Any, n: int) -> np.ndarray:
+    """``max_damage`` as one float per damage series (NaN kept for the caller to judge)."""
+    if isinstance(max_damage, str):
+        if not isinstance(damage, pd.DataFrame):
+            raise InputValueError(
+                f"max_damage={max_damage!r} names a column, which needs a frame of damages."
+            )
+        return require_numeric_column(damage, max_damage, name="max_damage", low=0.0)
+    if np.ndim(max_damage) == 0:
+        if n > 1:
+            raise InputValueError(
+                "A single max_damage applies to a single damage series; for a frame of "
+                "assets give one value per asset (a column name or a sequence)."
+            )
+        return np.full(1, require_number(max_damage, name="max_damage", low=0.0))
+    m = require_numbers(max_damage, name="max_damage", low=0.0, allow_nan=True).reshape(-1)
+    if m.size != n:
+        raise InputValueError(f"max_damage has {m.size} values for {n} assets.")
+    return m
 
 
 def exceedance_curve(
@@ -700,7 +738,8 @@ def aggregate(
     by : str or sequence of str, optional
         Class columns (e.g. ``"occupancy"``).
     zones : geopandas.GeoDataFrame, optional
-        Polygons (e.g. districts); reprojected to the assets' CRS if needed.
+        Polygons (e.g. districts); reprojected to the assets' CRS if needed. They must
+        overlap the assets (:class:`~urbanrisk.errors.NoOverlapError`).
     zone_column : str, optional
         Column naming the zones; default their index.
     how : {"sum", "mean", "max", "count"}, default "sum"
@@ -734,6 +773,8 @@ def aggregate(
     missing = [k for k in keys if k not in assets.columns]
     if missing:
         raise InputValueError(f"by columns {missing} are not in assets.")
+    for name in col_map:
+        require_numeric_column(assets, name, name="columns")  # strings are never summed
     frame = pd.DataFrame(assets[keys + list(col_map)].copy())
     if zones is not None:
         if not isinstance(assets, gpd.GeoDataFrame):
@@ -741,8 +782,8 @@ def aggregate(
         if zone_column is not None and zone_column not in zones.columns:
             raise InputValueError(f"zone_column {zone_column!r} is not a column of zones.")
         require_crs(assets, name="assets")
-        require_crs(zones, name="zones")
-        z = zones.to_crs(assets.crs)
+        z = prepare_vector(zones, name="zones", like=assets,
+                           geom_types=("Polygon", "MultiPolygon"))
         pts = gpd.GeoDataFrame(geometry=assets.geometry.representative_point(), crs=assets.crs)
         names = z[zone_column] if zone_column else pd.Series(z.index, index=z.index)
         joined = gpd.sjoin(pts, gpd.GeoDataFrame({"_zone": names.to_numpy()},
