@@ -5,7 +5,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from urbanrisk.errors import GeographicCRSError
 from urbanrisk.green import effective_mesh_size, effective_mesh_size_raster
 from urbanrisk.layers import raster_from_array
 
@@ -75,9 +74,12 @@ def test_bounds_and_cbc_never_below_cut(rows):
 
 
 def test_bad_inputs():
+    # a raster in degrees is reprojected to UTM (#12): one patch, m_eff = its area in m²
     geo = raster_from_array(np.ones((2, 2)), crs=4326, transform=(0.01, 0, 24, 0, -0.01, 60))
-    with pytest.raises(GeographicCRSError):
-        effective_mesh_size_raster(geo)
+    m = effective_mesh_size_raster(geo)
+    assert m["effective_mesh_size_m2"].iloc[0] == pytest.approx(
+        m["total_area_m2"].iloc[0])
+    assert m["total_area_m2"].iloc[0] == pytest.approx(2 * 557.0 * 2 * 1111.0, rel=0.05)
     from urbanrisk.errors import EmptyLayerError
     with pytest.raises(EmptyLayerError):
         effective_mesh_size(gpd.GeoDataFrame(geometry=[], crs=3067),

@@ -24,11 +24,14 @@ def parks():
 
 def test_edge_and_centroid_distances_by_eye(parks):
     g = patch_graph(parks, max_distance_m=50)
-    assert sorted(g.edges(data="distance_m")) == [(0, 1, 30.0), (0, 2, pytest.approx(
-        np.hypot(30, 30))), (1, 2, 30.0)]
-    assert g.nodes[3]["area_m2"] == 400.0 and g.nodes[3]["x"] == 510.0
+    assert sorted(g.edges(data="distance_m")) == [
+        (0, 1, pytest.approx(30.0)), (0, 2, pytest.approx(np.hypot(30, 30))),
+        (1, 2, pytest.approx(30.0))]
+    assert g.nodes[3]["area_m2"] == pytest.approx(400.0)
+    assert g.nodes[3]["x"] == pytest.approx(510.0)
     c = patch_graph(parks, max_distance_m=50, distance="centroid")
-    assert sorted(c.edges(data="distance_m")) == [(0, 1, 40.0), (1, 2, 40.0)]
+    assert sorted(c.edges(data="distance_m")) == [(0, 1, pytest.approx(40.0)),
+                                                  (1, 2, pytest.approx(40.0))]
     full = patch_graph(parks, max_distance_m=None, distance="centroid")
     assert full.number_of_edges() == 6
 

@@ -193,7 +193,7 @@ def test_components_at_ranks_by_attribute():
     g = _graph([1, 1, 5], [(0, 1, 10), (1, 2, 1000)])
     comp = components_at(g, max_distance_m=100)
     assert comp.loc[2, "component"] == 0
-    assert comp.loc[0, "component_attribute"] == 2
+    assert comp.loc[0, "component_attribute"] == pytest.approx(2.0)
 
 
 # --------------------------------------------------------- corridors and circuits ---

@@ -7,7 +7,6 @@ from shapely.geometry import LineString, box
 
 from urbanrisk.errors import (
     EmptyLayerError,
-    GeographicCRSError,
     InputValueError,
     InvalidGeometryError,
 )
@@ -30,14 +29,14 @@ def test_landcover_patches_by_eye():
     p = patches_from_landcover(lc, habitat_classes=[1, 2, 3])
     # patches in scan order: {(0,0),(0,1)}, {(0,3),(1,3)}, {(2,0),(3,1)} (diagonal), {(3,3)}
     assert p["n_cells"].tolist() == [2, 2, 2, 1]
-    assert p["area_m2"].tolist() == [200.0, 200.0, 200.0, 100.0]
+    np.testing.assert_allclose(p["area_m2"], [200.0, 200.0, 200.0, 100.0])
     assert p["patch_id"].tolist() == [0, 1, 2, 3]
     assert p.geometry.is_valid.all()
     np.testing.assert_allclose(p.geometry.area, p["area_m2"])
     four = patches_from_landcover(lc, habitat_classes=[1, 2, 3], diagonal=False)
     assert len(four) == 5
     q = patches_from_landcover(lc, habitat_classes={1: 1.0, 2: 0.5, 3: 0.0}, min_area_m2=150)
-    assert q["attribute"].tolist() == [200.0, 100.0, 0.0]
+    np.testing.assert_allclose(q["attribute"], [200.0, 100.0, 0.0])
 
 
 def test_landcover_bad_inputs():
@@ -45,9 +44,11 @@ def test_landcover_bad_inputs():
         patches_from_landcover(_lc([[0, 0]]), habitat_classes=[1])
     with pytest.raises(EmptyLayerError):
         patches_from_landcover(_lc([[1, 0]]), habitat_classes=[1], min_area_m2=1000)
+    # land cover in degrees is reprojected to UTM with nearest neighbour (#12), not refused
     geo = raster_from_array(np.ones((2, 2)), crs=4326, transform=(0.01, 0, 24, 0, -0.01, 60))
-    with pytest.raises(GeographicCRSError):
-        patches_from_landcover(geo, habitat_classes=[1])
+    p = patches_from_landcover(geo, habitat_classes=[1])
+    assert p.crs.is_projected and len(p) == 1
+    assert p["area_m2"].iloc[0] == pytest.approx(2 * 557.0 * 2 * 1111.0, rel=0.05)
     with pytest.raises(InputValueError):
         patches_from_landcover(_lc([[1]]), habitat_classes={1: 2.0})
     with pytest.raises(InputValueError):
@@ -80,8 +81,8 @@ def test_polygons_dissolve_touching_and_quality():
         crs=3067,
     )
     p = patches_from_polygons(gdf, quality_column="q")
-    assert p["area_m2"].tolist() == [200.0, 100.0]
-    assert p["attribute"].tolist() == [150.0, 100.0]
+    np.testing.assert_allclose(p["area_m2"], [200.0, 100.0])
+    np.testing.assert_allclose(p["attribute"], [150.0, 100.0])
     assert p["n_parts"].tolist() == [2, 1]
     assert len(gdf) == 3  # input untouched
 

@@ -26,15 +26,7 @@ from scipy import ndimage
 from scipy.sparse import csgraph
 
 from urbanrisk.errors import InputValueError
-from urbanrisk.layers import (
-    align_vector_to_raster,
-    require_crs,
-    require_dims,
-    require_non_empty,
-    require_overlap,
-    require_positive,
-    require_projected,
-)
+from urbanrisk.layers import grid_transform, prepare_raster, prepare_vector, require_positive
 
 __all__ = ["cost_distance", "least_cost_corridor"]
 
@@ -42,15 +34,14 @@ logger = logging.getLogger(__name__)
 
 
 def _validate_resistance(resistance: xr.DataArray) -> tuple[xr.DataArray, np.ndarray, float]:
-    require_crs(resistance, name="resistance")
-    resistance = require_projected(resistance, name="resistance", reproject=False)
-    require_dims(resistance, required=("y", "x"), allowed=(), name="resistance")
-    require_non_empty(resistance, name="resistance")
-    t = resistance.rio.transform()
-    if t.b != 0 or t.d != 0 or not math.isclose(abs(t.a), abs(t.e), rel_tol=1e-9):
+    """Resistance through the input contract, then square cells and values > 0."""
+    resistance = prepare_raster(resistance, name="resistance")
+    t = grid_transform(resistance)
+    if not math.isclose(abs(t.a), abs(t.e), rel_tol=1e-9):
         raise InputValueError(
-            f"resistance needs square, north-up cells; got cell size {abs(t.a)} x {abs(t.e)}."
-            " Resample it to square cells first."
+            f"resistance needs square cells; got cell size {abs(t.a)} x {abs(t.e)} m."
+            " Resample it to square cells first, e.g. "
+            "resistance.rio.reproject(resistance.rio.crs, resolution=10)."
         )
     values = np.asarray(resistance.values, dtype=float)
     finite = np.isfinite(values)
@@ -86,7 +77,7 @@ def _patch_cells(
     patches: gpd.GeoDataFrame, raster: xr.DataArray, values: np.ndarray
 ) -> list[np.ndarray]:
     """Flat indices of the passable cells of each patch (centre inside, else centroid)."""
-    t = raster.rio.transform()
+    t = grid_transform(raster)
     ny, nx_ = values.shape
     xs = t.c + t.a * (np.arange(nx_) + 0.5)
     ys = t.f + t.e * (np.arange(ny) + 0.5)
@@ -142,9 +133,12 @@ def cost_distance(
     Parameters
     ----------
     resistance : xarray.DataArray
-        Resistance per cell (> 0; NaN impassable), projected CRS, square cells.
+        Resistance per cell (> 0; NaN and the declared nodata impassable), square cells.
+        Passed through :func:`urbanrisk.layers.prepare_raster` (CRS not in metres
+        reprojected to UTM, rotated grid refused, axes sorted north-up).
     sources : geopandas.GeoDataFrame
-        Polygons (cells whose centre lies inside start at cost 0) or points.
+        Polygons (cells whose centre lies inside start at cost 0) or points; reprojected
+        to the raster's CRS and must overlap it (:class:`~urbanrisk.errors.NoOverlapError`).
     max_cost_m : float, optional
         Stop the search at this cost (cells beyond are NaN).
 
@@ -152,7 +146,7 @@ def cost_distance(
     -------
     xarray.DataArray
         ``cost_distance`` in cost-weighted metres (``attrs["units"] = "m"``), NaN where
-        unreachable.
+        unreachable, on the prepared (north-up, metric) grid of ``resistance``.
 
     Examples
     --------
@@ -166,10 +160,7 @@ def cost_distance(
     [[0.0, 10.0, 30.0]]
     """
     res, values, cell = _validate_resistance(resistance)
-    require_crs(sources, name="sources")
-    require_non_empty(sources, name="sources")
-    sources = align_vector_to_raster(sources, res, name="sources")
-    require_overlap(sources, res, names=("sources", "resistance"))
+    sources = prepare_vector(sources, name="sources", like=res, like_name="resistance")
     limit = None if max_cost_m is None else require_positive(max_cost_m, name="max_cost_m")
     src = sources.copy()
     src["patch_id"] = np.arange(len(src))
@@ -205,9 +196,10 @@ def least_cost_corridor(
     Parameters
     ----------
     resistance : xarray.DataArray
-        Resistance per cell (> 0, NaN impassable), projected CRS, square cells.
+        Resistance per cell (> 0, NaN impassable), square cells; passed through
+        :func:`urbanrisk.layers.prepare_raster` as in :func:`cost_distance`.
     patches : geopandas.GeoDataFrame
-        Patches with ``patch_id``.
+        Patches with ``patch_id``; reprojected to the raster's CRS and must overlap it.
     from_id, to_id : object
         The two ``patch_id`` values.
     width_m : float, default 100
@@ -225,7 +217,10 @@ def least_cost_corridor(
     Raises
     ------
     InputValueError
-        Unknown ids, the same id twice, ``width_m`` <= 0, or no path between the patches.
+        Unknown ids, the same id twice, ``width_m`` <= 0 or NaN, or no path between the
+        patches.
+    NoOverlapError
+        Patches and resistance raster do not overlap.
 
     Examples
     --------
@@ -241,9 +236,7 @@ def least_cost_corridor(
     (40.0, [False, True, False])
     """
     res, values, cell = _validate_resistance(resistance)
-    require_crs(patches, name="patches")
-    require_non_empty(patches, name="patches")
-    patches = align_vector_to_raster(patches, res, name="patches")
+    patches = prepare_vector(patches, name="patches", like=res, like_name="resistance")
     width = require_positive(width_m, name="width_m")
     if "patch_id" not in patches.columns:
         raise InputValueError("patches needs a 'patch_id' column.")
@@ -276,7 +269,7 @@ def least_cost_corridor(
     shapes = [
         shapely.geometry.shape(g)
         for g, v in rasterio.features.shapes(
-            inside.astype(np.uint8), mask=inside, transform=res.rio.transform()
+            inside.astype(np.uint8), mask=inside, transform=grid_transform(res)
         )
         if v == 1
     ]

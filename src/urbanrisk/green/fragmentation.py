@@ -28,14 +28,7 @@ import xarray as xr
 from scipy import ndimage
 
 from urbanrisk.errors import InputValueError
-from urbanrisk.layers import (
-    check_geometries,
-    require_crs,
-    require_dims,
-    require_non_empty,
-    require_projected,
-    require_same_crs,
-)
+from urbanrisk.layers import cell_area_m2, grid_transform, prepare_raster, prepare_vector
 
 __all__ = ["effective_mesh_size", "effective_mesh_size_raster"]
 
@@ -68,9 +61,13 @@ def effective_mesh_size(
     patches : geopandas.GeoDataFrame
         The unfragmented areas (habitat patches, or the land between barriers), one
         polygon per patch, extending beyond the units where they do (needed by CBC).
-        Overlapping patches are not merged: dissolve them first.
+        Overlapping patches are not merged: dissolve them first. A CRS not in metres is
+        reprojected to the local UTM zone (logged).
     units : geopandas.GeoDataFrame
         Reporting units (a city boundary, districts); ``A_t`` is each unit's area.
+        Reprojected to the patches' CRS; they must overlap the patches
+        (:class:`~urbanrisk.errors.NoOverlapError`): a unit layer in the wrong place is
+        refused, not reported as a mesh size of 0.
     cross_boundary : bool, default False
         Use the CBC procedure (Moser et al. 2007) instead of CUT.
 
@@ -94,14 +91,8 @@ def effective_mesh_size(
     >>> effective_mesh_size(p, u, cross_boundary=True)["effective_mesh_size_m2"].tolist()
     [37.5]
     """
-    for layer, name in ((patches, "patches"), (units, "units")):
-        require_crs(layer, name=name)
-        require_non_empty(layer, name=name)
-    patches = check_geometries(require_projected(patches, name="patches"), name="patches")
-    units = check_geometries(require_projected(units, name="units"), name="units")
-    if not patches.crs.equals(units.crs):
-        units = units.to_crs(patches.crs)
-    require_same_crs(patches, units, names=("patches", "units"))
+    patches = prepare_vector(patches, name="patches")
+    units = prepare_vector(units, name="units", like=patches, like_name="patches")
     pg = patches.geometry.values
     full = shapely.area(pg)
     tree = shapely.STRtree(pg)
@@ -138,9 +129,14 @@ def effective_mesh_size_raster(
     Parameters
     ----------
     habitat : xarray.DataArray
-        1 (or any non-zero value) for habitat, 0 otherwise, NaN outside; projected CRS.
+        1 (or any non-zero value) for habitat, 0 otherwise, NaN (or the declared nodata)
+        outside. Passed through :func:`urbanrisk.layers.prepare_raster`: axes sorted
+        north-up, a rotated grid refused (:class:`~urbanrisk.errors.GridError`), a CRS not
+        in metres reprojected to UTM (nearest neighbour, logged).
     units : geopandas.GeoDataFrame, optional
-        Reporting units; by default the whole raster is one unit.
+        Reporting units, reprojected to the raster's CRS; they must overlap it
+        (:class:`~urbanrisk.errors.NoOverlapError`). By default the whole raster is one
+        unit.
     cross_boundary : bool, default False
         CBC procedure: each inner part is weighted by its patch's complete area on the
         raster.
@@ -161,25 +157,20 @@ def effective_mesh_size_raster(
     >>> effective_mesh_size_raster(h)["effective_mesh_size_m2"].tolist()   # (200²+100²)/400
     [125.0]
     """
-    require_crs(habitat, name="habitat")
-    habitat = require_projected(habitat, name="habitat", reproject=False)
-    require_dims(habitat, required=("y", "x"), allowed=(), name="habitat")
-    require_non_empty(habitat, name="habitat")
+    habitat = prepare_raster(habitat, name="habitat")
     vals = np.asarray(habitat.values, dtype=float)
     valid = np.isfinite(vals)
     mask = valid & (np.where(valid, vals, 0) != 0)
     structure = np.ones((3, 3), bool) if diagonal else ndimage.generate_binary_structure(2, 1)
     labels, n = ndimage.label(mask, structure=structure)
-    t = habitat.rio.transform()
-    cell = abs(t.a * t.e - t.b * t.d)
+    t = grid_transform(habitat)
+    cell = cell_area_m2(habitat)
     full = np.bincount(labels.ravel(), minlength=n + 1).astype(float) * cell
     if units is None:
         inside_sets = [np.ones(vals.shape, bool)]
         index = pd.Index(["all"], name="unit")
     else:
-        require_crs(units, name="units")
-        require_non_empty(units, name="units")
-        units = units.to_crs(habitat.rio.crs)
+        units = prepare_vector(units, name="units", like=habitat, like_name="habitat")
         ys = t.f + t.e * (np.arange(vals.shape[0]) + 0.5)
         xs = t.c + t.a * (np.arange(vals.shape[1]) + 0.5)
         gx, gy = np.meshgrid(xs, ys)

@@ -27,36 +27,30 @@ import numpy as np
 import shapely
 import xarray as xr
 
-from urbanrisk.errors import InputValueError
-from urbanrisk.layers import (
-    check_geometries,
-    require_crs,
-    require_non_empty,
-    require_positive,
-    require_projected,
-)
+from urbanrisk.errors import InputValueError, InvalidGeometryError
+from urbanrisk.layers import prepare_vector, require_numeric_column, require_positive
 
 __all__ = ["patch_graph", "least_cost_graph"]
 
 logger = logging.getLogger(__name__)
 
 
-def _validate_patches(patches: gpd.GeoDataFrame, attribute: str) -> gpd.GeoDataFrame:
-    require_crs(patches, name="patches")
-    require_non_empty(patches, name="patches")
-    patches = require_projected(patches, name="patches")
-    patches = check_geometries(patches, name="patches")
+def _validate_patches(
+    patches: gpd.GeoDataFrame, attribute: str, *, like: xr.DataArray | None = None
+) -> gpd.GeoDataFrame:
+    """Patches through the input contract, with ``patch_id`` and a numeric ``attribute``."""
+    patches = prepare_vector(patches, name="patches", like=like,
+                             like_name="resistance")
     for col in ("patch_id", attribute):
         if col not in patches.columns:
             raise InputValueError(
                 f"patches has no {col!r} column; build it with "
                 "urbanrisk.green.patches_from_polygons() or patches_from_landcover()."
             )
+    require_numeric_column(patches, attribute, name="patches", allow_nan=False, low=0.0)
     if patches["patch_id"].duplicated().any():
         raise InputValueError("patch_id values must be unique.")
     if (patches.geometry.area <= 0).any():
-        from urbanrisk.errors import InvalidGeometryError
-
         rows = list(patches.index[(patches.geometry.area <= 0).to_numpy()][:10])
         raise InvalidGeometryError(f"patches has zero-area geometries (rows {rows}).")
     return patches
@@ -92,6 +86,7 @@ def patch_graph(
     ----------
     patches : geopandas.GeoDataFrame
         Patches with ``patch_id`` and ``attribute`` (see :func:`patches_from_polygons`).
+        A CRS not in metres is reprojected to the local UTM zone (logged).
     max_distance_m : float or None
         Only pairs at most this far apart are linked. ``None`` links every pair: fine for
         a few thousand patches with ``distance="centroid"`` (the metrics then skip the
@@ -99,7 +94,7 @@ def patch_graph(
     distance : {"edge", "centroid"}
         Edge-to-edge or centroid-to-centroid Euclidean distance, in metres.
     attribute : str, default "attribute"
-        The node weight column (checked to exist).
+        The node weight column (checked to exist and to hold finite numbers >= 0).
 
     Returns
     -------
@@ -177,10 +172,13 @@ def least_cost_graph(
     Parameters
     ----------
     patches : geopandas.GeoDataFrame
-        Patches (``patch_id``, ``attribute``); reprojected to the raster's CRS if needed.
+        Patches (``patch_id``, ``attribute``); reprojected to the raster's CRS if needed,
+        and must overlap it (:class:`~urbanrisk.errors.NoOverlapError`).
     resistance : xarray.DataArray
-        Resistance per cell (> 0), dims ``(y, x)``, projected CRS with square cells. NaN
-        cells are impassable.
+        Resistance per cell (> 0), dims ``(y, x)``, square cells. NaN cells (and the
+        declared nodata) are impassable. Passed through
+        :func:`urbanrisk.layers.prepare_raster`: a CRS not in metres is reprojected to
+        UTM, a rotated grid raises :class:`~urbanrisk.errors.GridError`.
     max_cost_m : float, optional
         Only links up to this cost are searched and kept (much faster).
     attribute : str, default "attribute"
@@ -190,6 +188,8 @@ def least_cost_graph(
     ------
     InputValueError
         Resistance <= 0 anywhere, non-square cells, or a patch lying on NaN cells.
+    NoOverlapError
+        Patches and resistance raster do not overlap.
 
     Examples
     --------
@@ -205,12 +205,8 @@ def least_cost_graph(
     """
     from urbanrisk.green.corridors import _cost_surfaces, _patch_cells, _validate_resistance
 
-    patches = _validate_patches(patches, attribute)
     res, values, cell = _validate_resistance(resistance)
-    from urbanrisk.layers import align_vector_to_raster, require_overlap
-
-    patches = align_vector_to_raster(patches, res, name="patches")
-    require_overlap(patches, res, names=("patches", "resistance"))
+    patches = _validate_patches(patches, attribute, like=res)
     limit = None if max_cost_m is None else require_positive(max_cost_m, name="max_cost_m")
     cells = _patch_cells(patches, res, values)
     ids = patches["patch_id"].to_numpy()

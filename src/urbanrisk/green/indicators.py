@@ -25,14 +25,13 @@ import shapely
 import xarray as xr
 
 from urbanrisk.errors import InputValueError
+from urbanrisk.green._inputs import population_points, require_near
 from urbanrisk.green.patches import merge_patches, patches_from_polygons
 from urbanrisk.layers import (
-    check_geometries,
-    require_crs,
-    require_dims,
-    require_non_empty,
+    prepare_vector,
+    require_number,
+    require_numeric_column,
     require_positive,
-    require_projected,
 )
 
 __all__ = [
@@ -58,12 +57,22 @@ def cbi_score_natural_areas(percent: float) -> int:
     below 1 %, 1 point 1.0-6.9 %, 2 points 7.0-13.9 %, 3 points 14.0-20.0 %, 4 points
     above 20 %.
 
+    Parameters
+    ----------
+    percent : float
+        Natural area as a percentage of the city area, in [0, 100]; NaN, infinite or
+        out-of-range values raise :class:`~urbanrisk.errors.InputValueError`.
+
     Examples
     --------
     >>> [cbi_score_natural_areas(p) for p in (0.5, 1.0, 6.9, 7.0, 20.0, 20.1)]
     [0, 1, 1, 2, 3, 4]
+    >>> cbi_score_natural_areas(float("nan"))
+    Traceback (most recent call last):
+    ...
+    urbanrisk.errors.InputValueError: percent must be a finite number, got nan.
     """
-    p = float(percent)
+    p = require_number(percent, name="percent", low=0.0, high=100.0, units="%")
     if p < 1.0:
         return 0
     if p < 7.0:
@@ -83,23 +92,21 @@ def cbi_score_connectivity(value_ha: float) -> int:
     4 points above 1,500 ha. Values between the printed bands (e.g. 200.5 ha) go to the
     lower score: the bands are read as upper limits 200, 500, 1,000 and 1,500 ha.
 
+    Parameters
+    ----------
+    value_ha : float
+        Indicator 2 in hectares, finite and >= 0.
+
     Examples
     --------
     >>> [cbi_score_connectivity(v) for v in (150, 200, 200.5, 800, 1500, 1600)]
     [0, 0, 1, 2, 3, 4]
     """
-    v = float(value_ha)
+    v = require_number(value_ha, name="value_ha", low=0.0, units="ha")
     for score, limit in enumerate(CBI2_BANDS_HA):
         if v <= limit:
             return score
     return 4
-
-
-def _natural_union(natural: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
-    require_crs(natural, name=name)
-    require_non_empty(natural, name=name)
-    natural = require_projected(natural, name=name)
-    return check_geometries(natural, name=name)
 
 
 def cbi_natural_areas(
@@ -114,9 +121,11 @@ def cbi_natural_areas(
     Parameters
     ----------
     natural : geopandas.GeoDataFrame
-        Natural (and restored/naturalised) areas.
+        Natural (and restored/naturalised) areas; reprojected to the city's CRS and must
+        overlap it (:class:`~urbanrisk.errors.NoOverlapError`).
     city : geopandas.GeoDataFrame
-        City boundary (all rows together).
+        City boundary (all rows together); a CRS not in metres is reprojected to the
+        local UTM zone (logged).
 
     Returns
     -------
@@ -134,10 +143,8 @@ def cbi_natural_areas(
     >>> float(row["value"]), row["unit"], int(row["score"])
     (15.0, '%', 3)
     """
-    natural = _natural_union(natural, "natural")
-    city = _natural_union(city, "city")
-    if not city.crs.equals(natural.crs):
-        city = city.to_crs(natural.crs)
+    city = prepare_vector(city, name="city")
+    natural = prepare_vector(natural, name="natural", like=city, like_name="city")
     boundary = shapely.union_all(city.geometry.values)
     nat = shapely.intersection(shapely.union_all(natural.geometry.values), boundary)
     city_area = boundary.area
@@ -174,13 +181,14 @@ def cbi_connectivity(
     Parameters
     ----------
     natural : geopandas.GeoDataFrame
-        Natural area polygons.
+        Natural area polygons; a CRS not in metres is reprojected to UTM (logged).
     gap_m : float, default 100
-        Grouping distance of the CBI.
+        Grouping distance of the CBI (finite, > 0).
     barriers : geopandas.GeoDataFrame, optional
-        Lines that break a group (major roads, railways).
+        Lines that break a group (major roads, railways); reprojected as needed.
     city : geopandas.GeoDataFrame, optional
-        Clip the natural areas to this boundary first.
+        Clip the natural areas to this boundary first; it must overlap them
+        (:class:`~urbanrisk.errors.NoOverlapError`).
 
     Returns
     -------
@@ -200,16 +208,14 @@ def cbi_connectivity(
     >>> float(row["value"]), row["unit"], int(row["score"])
     (2.0, 'ha', 0)
     """
-    natural = _natural_union(natural, "natural")
+    natural = prepare_vector(natural, name="natural")
     gap = require_positive(gap_m, name="gap_m")
     if city is not None:
-        city = _natural_union(city, "city").to_crs(natural.crs)
+        city = prepare_vector(city, name="city", like=natural, like_name="natural")
         natural = gpd.clip(natural, city)
         natural = natural.loc[~natural.geometry.is_empty & (natural.geometry.area > 0)]
         if natural.empty:
             raise InputValueError("No natural area lies inside the city boundary.")
-    if barriers is not None:
-        barriers = barriers.to_crs(natural.crs)
     # keep only areal parts (clipping may leave lines)
     natural = natural.loc[natural.geom_type.isin(["Polygon", "MultiPolygon"])]
     patches = patches_from_polygons(natural[[natural.geometry.name]])
@@ -251,15 +257,23 @@ def green_access(
     Parameters
     ----------
     green : geopandas.GeoDataFrame
-        Green area polygons.
+        Green area polygons; a CRS not in metres is reprojected to UTM (logged).
     zones : geopandas.GeoDataFrame
-        Zones to report (districts).
+        Zones to report (districts); reprojected to the green areas' CRS. They must come
+        within ``walk_distance_m`` of the green areas' extent
+        (:class:`~urbanrisk.errors.NoOverlapError`).
     population : xarray.DataArray, optional
-        People per cell. Give this or ``buildings``.
+        People per cell, with units people (``attrs["units"] = "people"``; a grid in
+        other units, e.g. degC, or without units raises
+        :class:`~urbanrisk.errors.UnitsError`). Declared nodata is masked; a rotated grid
+        raises :class:`~urbanrisk.errors.GridError`. Its cell centres are transformed
+        exactly to the metric CRS (counts are never resampled); it must overlap the
+        zones. Give this or ``buildings``.
     buildings : geopandas.GeoDataFrame, optional
-        Buildings (polygons or points).
+        Buildings (polygons or points); must overlap the zones.
     weight_column : str, optional
-        Residents per building; by default each building counts 1.
+        Numeric column of residents per building (strings and NaN refused); by default
+        each building counts 1.
     walk_distance_m : float, default 300
         Straight-line walking distance to the green area's edge.
     min_area_m2 : float, default 5000
@@ -287,35 +301,24 @@ def green_access(
     """
     if (population is None) == (buildings is None):
         raise InputValueError("Give exactly one of population= (a grid) or buildings=.")
-    green = _natural_union(green, "green")
-    zones = _natural_union(zones, "zones")
+    green = prepare_vector(green, name="green")
     walk = require_positive(walk_distance_m, name="walk_distance_m")
+    # a park just across the city border still serves it: zones within walking reach
+    zones = prepare_vector(zones, name="zones", like=green, overlap=False)
+    require_near(zones, green, walk, names=("green", "zones"))
     min_area = require_positive(min_area_m2, name="min_area_m2", allow_zero=True)
-    crs = green.crs
-    zones = zones.to_crs(crs)
+    if zone_column is not None and zone_column not in zones.columns:
+        raise InputValueError(
+            f"zone_column {zone_column!r} is not a column of zones ({list(zones.columns)})."
+        )
     if population is not None:
-        require_crs(population, name="population")
-        population = require_projected(population, name="population", reproject=False)
-        require_dims(population, required=("y", "x"), allowed=(), name="population")
-        require_non_empty(population, name="population")
-        t = population.rio.transform()
-        vals = np.asarray(population.values, dtype=float)
-        ys = t.f + t.e * (np.arange(vals.shape[0]) + 0.5)
-        xs = t.c + t.a * (np.arange(vals.shape[1]) + 0.5)
-        gx, gy = np.meshgrid(xs, ys)
-        keep = np.isfinite(vals) & (vals > 0)
-        pts = gpd.GeoSeries(shapely.points(gx[keep], gy[keep]), crs=population.rio.crs)
-        pts = pts.to_crs(crs)
-        weight = vals[keep]
+        pts, weight = population_points(population, zones, target_name="zones")
     else:
-        require_crs(buildings, name="buildings")
-        require_non_empty(buildings, name="buildings")
-        b = buildings.to_crs(crs)
+        b = prepare_vector(buildings, name="buildings", like=zones, like_name="zones")
         pts = b.geometry.centroid if not (b.geom_type == "Point").all() else b.geometry
         if weight_column is not None:
-            if weight_column not in b.columns:
-                raise InputValueError(f"buildings has no column {weight_column!r}.")
-            weight = pd.to_numeric(b[weight_column], errors="coerce").fillna(0).to_numpy(float)
+            weight = require_numeric_column(b, weight_column, name="buildings",
+                                            allow_nan=False, low=0.0)
         else:
             weight = np.ones(len(b))
     dissolved = shapely.get_parts(shapely.union_all(green.geometry.values))

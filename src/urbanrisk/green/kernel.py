@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from urbanrisk.errors import InputValueError
+from urbanrisk.layers import require_number
 
 __all__ = ["DispersalKernel"]
 
@@ -64,25 +65,12 @@ class DispersalKernel:
     probability: float = 0.5
 
     def __post_init__(self) -> None:
-        try:
-            d = float(self.distance_m)
-            p = float(self.probability)
-        except (TypeError, ValueError):
-            raise InputValueError(
-                "DispersalKernel needs numbers: distance_m (> 0) and probability in (0, 1), "
-                f"got {self.distance_m!r} and {self.probability!r}."
-            ) from None
-        if not (np.isfinite(d) and d > 0):
-            raise InputValueError(
-                f"DispersalKernel.distance_m must be finite and > 0, got {self.distance_m!r}. "
-                "Give the distance (in metres) at which the dispersal probability is "
-                "`probability`."
-            )
-        if not (0.0 < p < 1.0):
-            raise InputValueError(
-                f"DispersalKernel.probability must be strictly between 0 and 1, got "
-                f"{self.probability!r} (Conefor uses 0.5, Graphab 0.05)."
-            )
+        # the distance (metres) at which the dispersal probability is `probability`
+        d = require_number(self.distance_m, name="DispersalKernel.distance_m", low=0.0,
+                           low_open=True, units="m")
+        # strictly inside (0, 1): Conefor uses 0.5, Graphab 0.05
+        p = require_number(self.probability, name="DispersalKernel.probability", low=0.0,
+                           high=1.0, low_open=True, high_open=True)
         object.__setattr__(self, "distance_m", d)
         object.__setattr__(self, "probability", p)
 
@@ -104,9 +92,9 @@ class DispersalKernel:
         >>> round(DispersalKernel(distance_m=500.0).distance_for(0.05), 1)
         2161.0
         """
-        if not (0.0 < float(probability) < 1.0):
-            raise InputValueError(f"probability must be in (0, 1), got {probability!r}.")
-        return -math.log(float(probability)) / self.k
+        p = require_number(probability, name="probability", low=0.0, high=1.0,
+                           low_open=True, high_open=True)
+        return -math.log(p) / self.k
 
     def as_dict(self) -> dict[str, float | str]:
         """Plain description stored in outputs' ``attrs["kernel"]``."""

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 import xarray as xr
 from scipy import ndimage
@@ -21,14 +20,17 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from urbanrisk.errors import EmptyLayerError, InputValueError, InvalidGeometryError
+from urbanrisk.green._inputs import patch_column
 from urbanrisk.layers import (
-    check_geometries,
-    require_crs,
-    require_dims,
-    require_non_empty,
+    cell_area_m2,
+    grid_transform,
+    prepare_raster,
+    prepare_vector,
+    require_class_codes,
+    require_number,
+    require_numeric_column,
     require_positive,
-    require_projected,
-    require_same_crs,
+    require_probability,
 )
 
 __all__ = ["patches_from_landcover", "patches_from_polygons", "merge_patches"]
@@ -57,6 +59,32 @@ def _finish(
     return gdf
 
 
+def _habitat_quality(habitat_classes: Iterable | Mapping) -> dict[int, float]:
+    """``{class code: quality}`` from a list of codes or a mapping, every entry checked."""
+    if isinstance(habitat_classes, str | bytes) or not isinstance(
+        habitat_classes, Iterable | Mapping
+    ):
+        raise InputValueError(
+            f"habitat_classes must list land-cover codes (or map code -> quality), got "
+            f"{habitat_classes!r}."
+        )
+    items = (
+        habitat_classes.items() if isinstance(habitat_classes, Mapping)
+        else ((k, 1.0) for k in habitat_classes)
+    )
+    quality: dict[int, float] = {}
+    for k, v in items:
+        code = require_number(k, name="habitat class code")
+        if code != round(code):
+            raise InputValueError(
+                f"habitat class code {k!r} is not a whole number; land-cover codes are."
+            )
+        quality[int(code)] = require_probability(v, name=f"quality of habitat class {k!r}")
+    if not quality:
+        raise InputValueError("habitat_classes is empty: name the land-cover codes of habitat.")
+    return quality
+
+
 def patches_from_landcover(
     landcover: xr.DataArray,
     *,
@@ -73,13 +101,15 @@ def patches_from_landcover(
     Parameters
     ----------
     landcover : xarray.DataArray
-        Integer class codes, dims ``(y, x)``, projected CRS in metres. A class raster
-        cannot be resampled meaningfully, so a geographic CRS is refused
-        (:class:`~urbanrisk.errors.GeographicCRSError`): reproject it yourself with
-        nearest-neighbour resampling.
+        Class codes (whole numbers; a float raster with NaN or a declared nodata for
+        "no data" is fine), dims ``(y, x)``. It goes through
+        :func:`urbanrisk.layers.prepare_raster`: declared nodata is masked (never a class),
+        axes are sorted north-up, a rotated grid raises
+        :class:`~urbanrisk.errors.GridError`, and a CRS not in metres is reprojected to
+        the local UTM zone with nearest-neighbour resampling (logged).
     habitat_classes : iterable of int, or mapping class → quality
-        Habitat class codes. With a mapping, each class has a quality weight in [0, 1] and
-        the patch ``attribute`` is ``sum(cell area × quality)``.
+        Habitat class codes (whole numbers). With a mapping, each class has a quality
+        weight in [0, 1] and the patch ``attribute`` is ``sum(cell area × quality)``.
     min_area_m2 : float, default 0
         Patches smaller than this are dropped.
     diagonal : bool, default True
@@ -93,8 +123,11 @@ def patches_from_landcover(
 
     Raises
     ------
-    GeographicCRSError
-        Land cover not in metres.
+    InputValueError
+        Non-integer class codes (3.4 is not class 3), a NaN or negative ``min_area_m2``,
+        quality weights outside [0, 1].
+    GridError
+        A rotated or sheared grid (warp it first: ``read_raster(path, warp=True)``).
     EmptyLayerError
         No habitat cell, or no patch at least ``min_area_m2``.
 
@@ -108,20 +141,10 @@ def patches_from_landcover(
     >>> p[["patch_id", "area_m2", "attribute"]].values.tolist()
     [[0.0, 200.0, 200.0], [1.0, 200.0, 100.0]]
     """
-    require_crs(landcover, name="landcover")
-    landcover = require_projected(landcover, name="landcover", reproject=False)
-    require_dims(landcover, required=("y", "x"), allowed=(), name="landcover")
-    require_non_empty(landcover, name="landcover")
+    landcover = prepare_raster(landcover, name="landcover")
+    require_class_codes(landcover, name="landcover")
     min_area_m2 = require_positive(min_area_m2, name="min_area_m2", allow_zero=True)
-    if isinstance(habitat_classes, Mapping):
-        quality = {int(k): float(v) for k, v in habitat_classes.items()}
-    else:
-        quality = {int(k): 1.0 for k in habitat_classes}
-    if not quality:
-        raise InputValueError("habitat_classes is empty: name the land-cover codes of habitat.")
-    bad_q = {k: v for k, v in quality.items() if not (0.0 <= v <= 1.0)}
-    if bad_q:
-        raise InputValueError(f"Quality weights must be in [0, 1]; got {bad_q}.")
+    quality = _habitat_quality(habitat_classes)
     values = np.asarray(landcover.values)
     finite = np.isfinite(values) if np.issubdtype(values.dtype, np.floating) else True
     codes = np.where(finite, values, -(2**31)).astype(np.int64)
@@ -133,8 +156,8 @@ def patches_from_landcover(
         )
     structure = np.ones((3, 3), bool) if diagonal else ndimage.generate_binary_structure(2, 1)
     labels, n = ndimage.label(habitat, structure=structure)
-    transform = landcover.rio.transform()
-    cell_area = abs(transform.a * transform.e - transform.b * transform.d)
+    transform = grid_transform(landcover)
+    cell_area = cell_area_m2(landcover)
     qgrid = np.zeros(codes.shape)
     for code, q in quality.items():
         qgrid[codes == code] = q
@@ -176,11 +199,12 @@ def patches_from_polygons(
     Parameters
     ----------
     polygons : geopandas.GeoDataFrame
-        Polygon or MultiPolygon features. Geographic CRSs are reprojected to local UTM.
+        Polygon or MultiPolygon features. A CRS not in metres (degrees, Web Mercator,
+        feet) is reprojected to the local UTM zone (logged).
     min_area_m2 : float, default 0
         Patches smaller than this are dropped.
     quality_column : str, optional
-        Column of quality weights in [0, 1].
+        Numeric column of quality weights in [0, 1] (strings and NaN refused).
     make_valid : bool, default False
         Repair invalid geometries instead of raising.
 
@@ -206,10 +230,7 @@ def patches_from_polygons(
     >>> patches_from_polygons(parks)[["patch_id", "area_m2", "n_parts"]].values.tolist()
     [[0.0, 200.0, 2.0], [1.0, 50.0, 1.0]]
     """
-    require_crs(polygons, name="polygons")
-    require_non_empty(polygons, name="polygons")
-    polygons = require_projected(polygons, name="polygons")
-    polygons = check_geometries(polygons, name="polygons", make_valid=make_valid)
+    polygons = prepare_vector(polygons, name="polygons", make_valid=make_valid)
     min_area_m2 = require_positive(min_area_m2, name="min_area_m2", allow_zero=True)
     geom = polygons.geometry.reset_index(drop=True)
     types = geom.geom_type
@@ -229,14 +250,9 @@ def patches_from_polygons(
             "Remove them; a habitat patch needs an area."
         )
     if quality_column is not None:
-        if quality_column not in polygons.columns:
-            raise InputValueError(
-                f"quality_column {quality_column!r} is not a column of polygons "
-                f"({list(polygons.columns)})."
-            )
-        q = pd.to_numeric(polygons[quality_column], errors="coerce").to_numpy(float)
-        if not np.all((q >= 0) & (q <= 1)):
-            raise InputValueError(f"{quality_column!r} must hold numbers in [0, 1].")
+        q = require_numeric_column(
+            polygons, quality_column, name="polygons", allow_nan=False, low=0.0, high=1.0
+        )
     else:
         q = np.ones(len(geom))
     # group touching/overlapping inputs
@@ -290,7 +306,7 @@ def merge_patches(
     gap_m : float, default 100
         Patches whose edge-to-edge distance is strictly below this are joined.
     barriers : geopandas.GeoDataFrame, optional
-        Lines (or polygons) that break a link, in the same CRS.
+        Lines (or polygons) that break a link; reprojected to the patches' CRS if needed.
 
     Returns
     -------
@@ -311,16 +327,12 @@ def merge_patches(
     >>> merge_patches(parks, gap_m=100, barriers=road)["merged_ids"].tolist()
     ['0', '1', '2']
     """
-    require_crs(patches, name="patches")
-    require_non_empty(patches, name="patches")
-    patches = require_projected(patches, name="patches")
+    patches = prepare_vector(patches, name="patches")
     gap = require_positive(gap_m, name="gap_m")
-    for col in ("area_m2", "attribute"):
-        if col not in patches.columns:
-            raise InputValueError(
-                f"patches has no {col!r} column; build it with patches_from_polygons() or "
-                "patches_from_landcover()."
-            )
+    area_m2, attribute = (patch_column(patches, col) for col in ("area_m2", "attribute"))
+    if barriers is not None and len(barriers):
+        # a barrier far from every patch blocks nothing: no overlap required
+        barriers = prepare_vector(barriers, name="barriers", like=patches, overlap=False)
     geom = patches.geometry.values
     n = len(geom)
     tree = shapely.STRtree(geom)
@@ -331,7 +343,6 @@ def merge_patches(
     sel = dist < gap
     left, right = left[sel], right[sel]
     if barriers is not None and len(barriers) and left.size:
-        require_same_crs(patches, barriers, names=("patches", "barriers"))
         lines = shapely.shortest_line(geom[left], geom[right])
         btree = shapely.STRtree(barriers.geometry.values)
         li, _ = btree.query(lines, predicate="intersects")
@@ -353,8 +364,8 @@ def merge_patches(
         members = np.flatnonzero(labels == c)
         geoms.append(geom[members[0]] if members.size == 1 else shapely.union_all(geom[members]))
         merged.append(",".join(str(i) for i in ids[members]))
-    area = np.bincount(labels, weights=patches["area_m2"].to_numpy(float), minlength=ncomp)
-    attr = np.bincount(labels, weights=patches["attribute"].to_numpy(float), minlength=ncomp)
+    area = np.bincount(labels, weights=area_m2, minlength=ncomp)
+    attr = np.bincount(labels, weights=attribute, minlength=ncomp)
     out = gpd.GeoDataFrame(
         {
             "patch_id": np.arange(ncomp, dtype=np.int64),

@@ -22,16 +22,15 @@ import shapely
 import xarray as xr
 
 from urbanrisk.errors import EmptyLayerError, InputValueError
+from urbanrisk.green._inputs import patch_column, population_points, require_near
 from urbanrisk.green.graph import patch_graph
 from urbanrisk.green.kernel import DispersalKernel, _require_kernel
 from urbanrisk.green.metrics import equivalent_connected_area, node_importance
 from urbanrisk.layers import (
-    check_geometries,
-    require_crs,
-    require_dims,
-    require_non_empty,
+    prepare_vector,
+    require_number,
+    require_numeric_column,
     require_positive,
-    require_projected,
 )
 
 __all__ = ["rank_candidates", "best_sites", "patch_loss", "residents_near"]
@@ -40,23 +39,19 @@ logger = logging.getLogger(__name__)
 
 
 def _prepare(
-    patches: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, quality: float
+    patches: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, quality: float,
+    max_distance_m: float,
 ) -> tuple[gpd.GeoDataFrame, list]:
-    for layer, name in ((patches, "patches"), (candidates, "candidates")):
-        require_crs(layer, name=name)
-        require_non_empty(layer, name=name)
-    patches = check_geometries(require_projected(patches, name="patches"), name="patches")
-    candidates = check_geometries(
-        require_projected(candidates, name="candidates"), name="candidates"
-    ).to_crs(patches.crs)
-    for col in ("patch_id", "attribute"):
-        if col not in patches.columns:
-            raise InputValueError(
-                f"patches has no {col!r} column; build it with patches_from_polygons()."
-            )
-    q = float(quality)
-    if not (0.0 < q <= 1.0):
-        raise InputValueError(f"quality must be in (0, 1], got {quality!r}.")
+    patches = prepare_vector(patches, name="patches")
+    candidates = prepare_vector(candidates, name="candidates", like=patches, overlap=False)
+    # candidates beyond link range of every patch cannot join the network: wrong layer/CRS
+    require_near(candidates, patches, max_distance_m, names=("patches", "candidates"))
+    if "patch_id" not in patches.columns:
+        raise InputValueError(
+            "patches has no 'patch_id' column; build it with patches_from_polygons()."
+        )
+    attribute = patch_column(patches, "attribute")
+    q = require_number(quality, name="quality", low=0.0, low_open=True, high=1.0)
     existing = shapely.union_all(patches.geometry.values)
     new_geoms = shapely.difference(candidates.geometry.values, existing)
     area = shapely.area(new_geoms)
@@ -78,7 +73,7 @@ def _prepare(
         {
             "patch_id": patches["patch_id"].to_numpy(),
             "area_m2": patches.geometry.area.to_numpy(),
-            "attribute": patches["attribute"].to_numpy(float),
+            "attribute": attribute,
         },
         geometry=patches.geometry.values,
         crs=patches.crs,
@@ -121,20 +116,22 @@ def rank_candidates(
     Parameters
     ----------
     patches : geopandas.GeoDataFrame
-        Existing patches (``patch_id``, ``attribute``).
+        Existing patches (``patch_id``, numeric ``attribute``); a CRS not in metres is
+        reprojected to the local UTM zone (logged).
     candidates : geopandas.GeoDataFrame
-        Proposed sites (polygons).
+        Proposed sites (polygons), reprojected to the patches' CRS; they must come within
+        ``max_distance_m`` of the patches' extent (:class:`~urbanrisk.errors.NoOverlapError`).
     kernel : DispersalKernel
         Dispersal kernel.
     max_distance_m : float
-        Link threshold of the patch graph.
+        Link threshold of the patch graph (finite, > 0).
     quality : float, default 1
-        Habitat quality of the new sites.
+        Habitat quality of the new sites, in (0, 1].
     co_benefits : pandas.DataFrame, optional
         Numeric columns indexed like ``candidates`` (larger = better), e.g. from
-        :func:`residents_near`.
+        :func:`residents_near`; strings, NaN and infinities are refused.
     weights : mapping, optional
-        Weight per criterion name (``"eca_gain_m2"`` and co-benefit columns).
+        Finite weight per criterion name (``"eca_gain_m2"`` and co-benefit columns).
 
     Returns
     -------
@@ -159,7 +156,7 @@ def rank_candidates(
     """
     kernel = _require_kernel(kernel)
     thr = require_positive(max_distance_m, name="max_distance_m")
-    allp, cand_ids = _prepare(patches, candidates, quality)
+    allp, cand_ids = _prepare(patches, candidates, quality, thr)
     graph = patch_graph(allp, max_distance_m=thr)
     base_nodes = [n for n in graph.nodes if n not in set(cand_ids)]
     base = _eca(graph, base_nodes, kernel)
@@ -189,10 +186,7 @@ def _score(out, co_benefits, weights, index) -> pd.DataFrame:
             )
         cb = cb.loc[list(index)]
         for col in cb.columns:
-            vals = pd.to_numeric(cb[col], errors="coerce")
-            if vals.isna().any():
-                raise InputValueError(f"co_benefits column {col!r} must be numeric.")
-            out[col] = vals.to_numpy()
+            out[col] = require_numeric_column(cb, col, name="co_benefits", allow_nan=False)
             criteria.append(col)
     w = {c: 1.0 for c in criteria}
     if weights:
@@ -200,7 +194,7 @@ def _score(out, co_benefits, weights, index) -> pd.DataFrame:
         if unknown:
             raise InputValueError(f"weights name unknown criteria {sorted(unknown)}; known: "
                                   f"{criteria}.")
-        w.update({k: float(v) for k, v in weights.items()})
+        w.update({k: require_number(v, name=f"weights[{k!r}]") for k, v in weights.items()})
     total_w = sum(w.values())
     if total_w <= 0:
         raise InputValueError("weights must sum to a positive number.")
@@ -252,10 +246,10 @@ def best_sites(
     """
     kernel = _require_kernel(kernel)
     thr = require_positive(max_distance_m, name="max_distance_m")
-    if int(k) != k or k < 1:
+    if require_number(k, name="k", low=1.0) != int(k):
         raise InputValueError(f"k must be a positive integer, got {k!r}.")
     k = min(int(k), len(candidates))
-    allp, cand_ids = _prepare(patches, candidates, quality)
+    allp, cand_ids = _prepare(patches, candidates, quality, thr)
     graph = patch_graph(allp, max_distance_m=thr)
     chosen: list = [n for n in graph.nodes if n not in set(cand_ids)]
     current = _eca(graph, chosen, kernel)
@@ -327,13 +321,18 @@ def residents_near(
     Parameters
     ----------
     sites : geopandas.GeoDataFrame
-        Candidate sites.
+        Candidate sites; a CRS not in metres is reprojected to UTM (logged).
     population : xarray.DataArray
-        People per cell.
+        People per cell, units people (other or missing units raise
+        :class:`~urbanrisk.errors.UnitsError`); declared nodata masked, rotated grid
+        refused (:class:`~urbanrisk.errors.GridError`). The sites must come within
+        ``distance_m`` of its extent (:class:`~urbanrisk.errors.NoOverlapError`); its cell
+        centres are transformed exactly to the sites' metric CRS, counts never resampled.
     distance_m : float, default 300
-        Distance from the site edge.
+        Distance from the site edge (finite, > 0).
     where : xarray.DataArray, optional
-        Boolean mask on the population grid (same shape) of cells to count.
+        Boolean mask (or 1/0 with NaN for no data) of cells to count, on the population
+        grid: same CRS and transform (:class:`~urbanrisk.errors.GridError` otherwise).
 
     Returns
     -------
@@ -346,34 +345,16 @@ def residents_near(
     >>> from shapely.geometry import box
     >>> from urbanrisk.layers import raster_from_array
     >>> pop = raster_from_array(np.array([[5.0, 7.0, 9.0]]), crs=3067,
-    ...                         transform=(200, 0, 0, 0, -200, 200))
+    ...                         transform=(200, 0, 0, 0, -200, 200), units="people")
     >>> site = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=3067)
     >>> residents_near(site, pop).tolist(), residents_near(site, pop, distance_m=400).tolist()
     ([5.0], [12.0])
     """
-    require_crs(sites, name="sites")
-    require_non_empty(sites, name="sites")
-    require_crs(population, name="population")
-    population = require_projected(population, name="population", reproject=False)
-    require_dims(population, required=("y", "x"), allowed=(), name="population")
+    s = prepare_vector(sites, name="sites")
     d = require_positive(distance_m, name="distance_m")
-    vals = np.asarray(population.values, dtype=float)
-    keep = np.isfinite(vals) & (vals > 0)
-    if where is not None:
-        mask = np.asarray(where.values)
-        if mask.shape != vals.shape:
-            raise InputValueError(
-                f"where has shape {mask.shape} but population {vals.shape}; put it on the "
-                "population grid (e.g. lst.rio.reproject_match(population))."
-            )
-        keep &= mask.astype(bool)
-    t = population.rio.transform()
-    ys = t.f + t.e * (np.arange(vals.shape[0]) + 0.5)
-    xs = t.c + t.a * (np.arange(vals.shape[1]) + 0.5)
-    gx, gy = np.meshgrid(xs, ys)
-    pts = shapely.points(gx[keep], gy[keep])
-    w = vals[keep]
-    s = sites.to_crs(population.rio.crs)
+    points, w = population_points(population, s, target_name="sites", reach_m=d,
+                                  where=where)
+    pts = np.asarray(points.values)
     if len(pts) == 0:
         return pd.Series(0.0, index=sites.index, name="residents_near")
     tree = shapely.STRtree(pts)
