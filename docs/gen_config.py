@@ -61,6 +61,56 @@ map_formats = ["png", "pdf"]
   or `CityProfile.from_layers("City", layers={"buildings": gdf, "dem": da}, hazard={...})`
   with layers already loaded.
 
+## Layers: units, rotated grids, nodata
+
+Every layer is read through the input contract ({doc}`user_guide/layers`), the same one every
+analysis function uses. `urbanrisk check CITY.toml` opens every file's header and reports what
+the run would refuse, each problem with the key to set, and notes what reading will change:
+
+- **Units are never assumed.** Each raster is converted, when read, to the units the analyses
+  compute in (last column of the layer table below): a flood depth or DEM in feet becomes
+  metres, a land surface temperature in kelvin degrees Celsius. The units come from the file's
+  `units` tag (written by `urbanrisk.layers.write_raster`, or a GDAL band unit type) or, for a
+  file without one, from the layer's `units` key. A tag and a key that disagree are an error
+  (one of them is wrong); a raster without either, or in units of another quantity (a
+  population grid in metres), is refused: `[layers.population] units = "people"`.
+- Thresholds named in metres (`depth_threshold_m`) are compared with the depth **after** its
+  conversion to metres, and the `flood_depth_m_*` columns of the outputs hold metres.
+- **Nodata**: the nodata value a file declares is masked. A file that uses a value such as
+  -9999 for "no data" without declaring it is reported by `check`; set `nodata = -9999` for
+  the layer (or declare it in the file: `gdal_edit.py -a_nodata -9999 file.tif`).
+- **Rotated grids** (a geotransform with rotation terms) are refused, since areas and
+  distances on them would be wrong, unless the layer has `warp = true`: it is then warped to
+  a north-up grid of the same cell area (nearest neighbour) when read.
+- **CRS**: a layer in degrees, in Web Mercator or in a projected CRS in feet (a US state
+  plane) is reprojected to its local UTM zone (metres) when read, with a logged note; maps
+  are drawn in metres too.
+- The files of a flood depth given per return period must share one grid (CRS, shape and
+  transform).
+
+A city with flood depths in feet, in files without a units tag, and a DEM that marks nodata
+with an undeclared -9999:
+
+```toml
+[layers.flood_depth]
+units = "ft"                  # the files hold feet; converted to metres when read
+10 = "data/depth_rp10_ft.tif"
+100 = "data/depth_rp100_ft.tif"
+
+[layers.dem]
+path = "data/dem_ft.tif"
+units = "US survey foot"      # any spelling of a known unit
+nodata = -9999
+warp = true                   # the file's grid is rotated
+
+[layers.population]
+path = "data/population.tif"
+units = "people"
+
+[hazard]
+depth_threshold_m = 0.15      # metres, compared with the depth in metres
+```
+
 ## Keys
 
 '''

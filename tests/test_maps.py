@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import box
 
 from urbanrisk import maps
-from urbanrisk.errors import EmptyLayerError, GeographicCRSError, InputValueError
+from urbanrisk.errors import EmptyLayerError, InputValueError
 from urbanrisk.layers import raster_from_array
 
 GRID = {"crs": 3067, "transform": (10, 0, 385000, 0, -10, 6672000)}
@@ -118,8 +118,9 @@ def test_save_png_and_pdf_deterministically(depth, buildings, tmp_path):
 
 
 def test_bad_inputs(depth, buildings):
-    with pytest.raises(GeographicCRSError):
-        maps.choropleth_map(buildings.to_crs(4326), "v", title="x", legend_label="y")
+    # a layer in degrees is no longer refused: it is drawn reprojected to UTM (metres)
+    fig = maps.choropleth_map(buildings.to_crs(4326), "v", title="x", legend_label="y")
+    assert fig.axes[0].get_title() == "x"
     with pytest.raises(EmptyLayerError):
         maps.choropleth_map(buildings.iloc[:0], "v", title="x", legend_label="y")
     with pytest.raises(InputValueError, match="one each"):
@@ -140,3 +141,34 @@ def test_explore_is_offline_with_tiles_none(depth, buildings):
     assert "imageOverlay" in html2 and "tileLayer(" not in html2
     assert "tile.openstreetmap" in maps.explore(buildings, tiles="OpenStreetMap").get_root(
     ).render()
+
+
+def test_comparison_figure_groups_scenarios_and_skips_missing_indicators():
+    import pandas as pd
+
+    table = pd.DataFrame({
+        "city": ["A", "B", "A", "B", "A"],
+        "indicator": ["people_exposed"] * 4 + ["ead"],
+        "scenario": ["RP10", "RP10", "RP100", "RP100", None],
+        "year": [None] * 5,
+        "value": [1.0, 2.0, 3.0, 4.0, 10.0],
+        "unit": ["people"] * 4 + ["EUR/yr"],
+    })
+    fig = maps.comparison_figure(
+        table, selection={"people_exposed": {}, "ead": {}, "eca_ha": {}},
+        titles={"people_exposed": "People exposed"})
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["People exposed", "ead"]  # no eca_ha panel
+    assert len(visible[0].patches) == 4  # 2 cities x 2 return periods
+    assert [t.get_text() for t in visible[0].get_legend().get_texts()] == ["RP10", "RP100"]
+    # B has no ead: a NaN bar, the city still on the axis
+    assert [t.get_text() for t in visible[1].get_xticklabels()] == ["A", "B"]
+    assert np.isnan(visible[1].patches[1].get_height())
+
+
+def test_comparison_figure_with_nothing_to_compare():
+    import pandas as pd
+
+    table = pd.DataFrame(columns=["city", "indicator", "scenario", "year", "value", "unit"])
+    fig = maps.comparison_figure(table, selection={"ead": {}})
+    assert fig.axes[0].texts[0].get_text() == "no indicators to compare"

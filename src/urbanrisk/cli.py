@@ -5,7 +5,7 @@ Commands::
     urbanrisk demo [--out DIR] [--overwrite]      the sample city's full profile
     urbanrisk profile CITY.toml --out DIR          a city's profile from its config
     urbanrisk indicators [--format text|markdown|csv]   the indicator definitions
-    urbanrisk check CITY.toml                      check a config, run nothing
+    urbanrisk check CITY.toml                      check a config and its layers, run nothing
     urbanrisk study STUDY.toml --out DIR [--scheduler ADDR] [--workers N] [--force]
     urbanrisk --version
 
@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_ind.add_argument("--format", choices=("text", "markdown", "csv"), default="text",
                        help="output format (default: text)")
 
-    p_chk = sub.add_parser("check", help="check a city config without running anything")
+    p_chk = sub.add_parser(
+        "check", help="check a city config and open every layer's header (units, nodata, "
+        "rotation, CRS, grids) without running anything")
     p_chk.add_argument("config", type=Path, help="the city's .toml file")
 
     _add_study(sub)
@@ -167,9 +169,12 @@ def _cmd_profile(args) -> int:
 def _cmd_check(args) -> int:
     from urbanrisk.profile import load_config
 
+    # opens every layer's header: units, nodata, rotation, bands, CRS, shared grids
     cfg = load_config(args.config)
     runs = [n for n in cfg.sections if "run" in cfg.sections[n] and cfg.wants(n)]
     print(f"{args.config}: OK ({cfg.city}; analyses: {', '.join(runs) or 'none'})")
+    for note in cfg.notes:
+        print(f"  note: {note}")
     return EXIT_OK
 
 

@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -386,6 +387,13 @@ def require_crs(layer: Layer, *, name: str | None = None) -> pyproj.CRS:
 
 
 def _is_metric(crs: pyproj.CRS) -> bool:
+    # ``to_epsg`` searches the database (tens of ms): cache by the CRS's own text.
+    return _is_metric_srs(crs.srs)
+
+
+@functools.lru_cache(maxsize=256)
+def _is_metric_srs(srs: str) -> bool:
+    crs = pyproj.CRS.from_user_input(srs)
     if crs.is_geographic:
         return False
     # Web Mercator is nominally in metres but its scale grows with latitude: not for areas.
@@ -441,7 +449,11 @@ def require_projected(
             resolution_m = _finest_resolution_m(layer)
         src = layer if np.issubdtype(layer.dtype, np.floating) else layer.astype("float64")
         # (NaN marks the cells outside the source: an integer grid cannot hold it)
-        out = src.rio.reproject(utm, resolution=resolution_m, nodata=np.nan)
+        counts = normalize_units(layer.attrs.get("units")) == "people"
+        if counts:
+            out = _reproject_counts(src, utm, resolution_m)
+        else:
+            out = src.rio.reproject(utm, resolution=resolution_m, nodata=np.nan)
         out.attrs.update({k: v for k, v in layer.attrs.items() if k not in out.attrs})
         out.attrs.pop("_FillValue", None)
         out.name = layer.name
@@ -449,6 +461,24 @@ def require_projected(
         utm = layer.estimate_utm_crs()
         out = layer.to_crs(utm)
     logger.info("%s reprojected from %s to %s (metres)", label, crs.to_string(), utm.to_string())
+    return out
+
+
+def _reproject_counts(src: xr.DataArray, crs: pyproj.CRS, resolution_m: float) -> xr.DataArray:
+    """Reproject a raster of counts (people) so that no one is created or lost.
+
+    Nearest-neighbour would copy a cell's people into every finer output cell. GDAL's
+    ``sum`` resampling shares them by overlap; its edge losses (a few per cent) are then
+    put back by rescaling to the source total, which stays exact.
+    """
+    from rasterio.enums import Resampling
+
+    out = src.rio.reproject(crs, resolution=resolution_m, nodata=np.nan,
+                            resampling=Resampling.sum)
+    total_in = float(src.sum(skipna=True))
+    total_out = float(out.sum(skipna=True))
+    if total_out > 0:
+        out = out * (total_in / total_out)
     return out
 
 
@@ -971,13 +1001,19 @@ def _apply_units(
             f"{label} has no units, and it must be in {want}"
             + (f" or another unit of {q} (which is converted)" if q else "")
             + ". State them: the layer's units key in the city TOML, units= in "
-            "read_raster() or this function, or da.attrs['units']."
+            "read_raster(), or da.attrs['units'] = '...'."
         )
     if have == want:
         if da.attrs.get("units") != have:
             da = da.copy(deep=False)
             da.attrs = {**da.attrs, "units": have}
         return da
+    if quantity_of(have) is not None and quantity_of(have) != quantity_of(want):
+        raise UnitsError(
+            f"{label} is in {have!r} ({quantity_of(have)}) but {want!r} "
+            f"({quantity_of(want)}) is needed here: check that this is the right layer (e.g. "
+            "the population grid, not temperature) and that its units tag is right."
+        )
     converted = convert(da, have, want, name=label)
     converted.attrs = {**da.attrs, "units": want, "converted_from_units": have}
     converted.name = da.name
@@ -1166,8 +1202,8 @@ def read_raster(
         Passed to :func:`rioxarray.open_rasterio`; when given, the array is dask-backed
         and nothing is read until computed.
     units : str, optional
-        Units of the values; by default taken from the file's ``units`` tag (or band unit
-        type) when present.
+        Units of the values when the file has no ``units`` tag (or band unit type); a
+        tag that says otherwise raises :class:`UnitsError` (two claims, one is wrong).
     band : int, optional
         1-based band to keep from a multi-band file; by default a single-band file is
         returned 2-D and a multi-band file 3-D.
@@ -1224,7 +1260,14 @@ def read_raster(
         for k, v in tags.items()
         if k not in ("_FillValue", "scale_factor", "add_offset", "AREA_OR_POINT", "UNITS")
     }
-    attrs["units"] = normalize_units(units) if units is not None else normalize_units(file_units)
+    given, tagged = normalize_units(units), normalize_units(file_units)
+    if given is not None and tagged is not None and given != tagged:
+        raise UnitsError(
+            f"{path} says its units are {tagged!r} but units={units!r} was given. Remove one "
+            "of the two claims (fix the file's units tag, or drop the units argument / the "
+            "layer's units key in the city TOML)."
+        )
+    attrs["units"] = given or tagged
     if attrs["units"] is None:
         del attrs["units"]
     da.attrs = attrs

@@ -51,7 +51,7 @@ def test_valid_config_paths_are_relative_to_the_file(city_dir, monkeypatch):
     assert cfg.city == "Tiny"
     assert cfg.layers["buildings"].path == city_dir / "data" / "buildings.gpkg"
     assert list(cfg.layers["flood_depth"].paths_by_return_period) == [10, 100]
-    assert cfg.section("hazard")["depth_threshold_m"] == 0.2
+    assert cfg.section("hazard")["depth_threshold_m"] == pytest.approx(0.2)
     assert cfg.section("hazard")["ead_rule"] == "trapezoid"  # default filled in
     assert cfg.wants("hazard") and not cfg.wants("green") and not cfg.wants("coast")
 

@@ -39,7 +39,8 @@ def test_from_layers_runs_only_what_it_can(tiny_flood):
     assert t[("buildings_exposed", "RP100")] == 2
     # damage is zero for the dry building and positive for the wet one
     bl = p.vectors["buildings"]
-    assert bl.loc[1, "damage_rp100"] == 0 and bl.loc[0, "damage_rp100"] > 0
+    assert bl.loc[1, "damage_rp100"] == pytest.approx(0.0, abs=1e-9)
+    assert bl.loc[0, "damage_rp100"] > 0
     assert t[("damage", "RP100")] == pytest.approx(bl["damage_rp100"].sum())
 
 
@@ -72,17 +73,18 @@ def test_a_failing_analysis_is_recorded_and_the_others_still_run(tiny_flood, mon
     assert set(p.indicators["theme"]) == {"heat"}
 
 
-def test_a_missing_function_skips_cleanly(tiny_flood, monkeypatch):
-    fd, b = tiny_flood
-    import urbanrisk.hazard as hz
+def test_profile_steps_import_the_theme_functions_plainly():
+    """A renamed theme function fails at import (in CI), not as a skipped analysis."""
+    import ast
+    import inspect
 
-    monkeypatch.setattr(hz, "__all__", [n for n in hz.__all__ if n != "polygon_exposure"])
-    p = CityProfile.from_layers("Tiny", layers={"flood_depth": fd, "buildings": b},
-                                hazard={"country": "FIN"}).run(progress=False)
-    st = p.status().set_index("analysis")
-    assert st.loc["hazard", "status"] == "skipped"
-    assert "polygon_exposure is not available" in st.loc["hazard", "reason"]
-    assert len(p.indicators) == 0
+    source = inspect.getsource(steps_mod)
+    assert "importlib" not in source
+    imported = {alias.name for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.ImportFrom) and node.module in (
+                    "urbanrisk.hazard", "urbanrisk.green", "urbanrisk.coast")
+                for alias in node.names}
+    assert {"polygon_exposure", "patch_graph", "connection_level"} <= imported
 
 
 def test_results_need_a_run_and_a_valid_config():

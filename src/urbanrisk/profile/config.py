@@ -36,14 +36,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import xarray as xr
 
 from urbanrisk.errors import ConfigError
+from urbanrisk.units import known_units, normalize_units, quantity_of
 
 __all__ = [
     "SCHEMA",
     "VECTOR_LAYERS",
     "RASTER_LAYERS",
+    "RASTER_UNITS",
     "ANALYSES",
     "Field",
     "LayerSource",
@@ -51,6 +54,7 @@ __all__ = [
     "load_config",
     "config_from_dict",
     "schema_markdown",
+    "layer_units",
 ]
 
 #: Vector layers a city may name in ``[layers]``.
@@ -72,12 +76,38 @@ VECTOR_LAYERS: dict[str, str] = {
 
 #: Raster layers a city may name in ``[layers]``.
 RASTER_LAYERS: dict[str, str] = {
-    "dem": "elevation (m) relative to the vertical datum of the coast section",
-    "landcover": "land-cover class codes",
-    "population": "residents per cell",
-    "flood_depth": "flood depth (m) with a `return_period` band dimension, or a table "
+    "dem": "elevation relative to the vertical datum of the coast section (a length)",
+    "landcover": "land-cover class codes (whole numbers)",
+    "population": "residents per cell (people)",
+    "flood_depth": "flood depth (a length) with a `return_period` band dimension, or a table "
     "`{10 = \"rp10.tif\", 100 = \"rp100.tif\"}` of one file per return period",
-    "lst": "land surface temperature (degC)",
+    "lst": "land surface temperature (a temperature)",
+}
+
+#: Units each raster layer is converted to when it is read (``None``: class codes, kept).
+#: The values may be in any unit of the same quantity (feet for metres, K for degC).
+RASTER_UNITS: dict[str, str | None] = {
+    "dem": "m",
+    "landcover": None,
+    "population": "people",
+    "flood_depth": "m",
+    "lst": "degC",
+}
+
+#: Keys of a raster layer's table in ``[layers]`` besides ``path``.
+RASTER_KEYS: dict[str, str] = {
+    "units": "Units of the values when the file has no units tag (e.g. `\"ft\"`). A file "
+    "whose tag says otherwise is an error: one of the two claims is wrong.",
+    "warp": "`true`: warp a rotated or sheared grid to north-up when reading (nearest "
+    "neighbour, logged); without it a rotated file is refused.",
+    "nodata": "A value that means no data when the file does not declare it (e.g. "
+    "`-9999`); masked as well as the file's own declared nodata.",
+}
+
+_UNIT_EXAMPLES = {
+    "m": '"m" (or "ft", "US_survey_ft", "cm": the units the values are in)',
+    "degC": '"degC" (or "K", "degF")',
+    "people": '"people"',
 }
 
 #: Analyses, their section and the layers each needs (all of one inner tuple).
@@ -297,6 +327,8 @@ class LayerSource:
     units: str | None = None
     paths_by_return_period: dict[int, Path] | None = None
     data: Any = None
+    warp: bool = False
+    nodata: float | None = None
 
     def files(self) -> list[Path]:
         """Every input file this layer reads."""
@@ -309,7 +341,9 @@ class LayerSource:
 class ProfileConfig:
     """A checked city profile configuration.
 
-    Use :func:`load_config` or :func:`config_from_dict` to build one.
+    Use :func:`load_config` or :func:`config_from_dict` to build one. ``notes`` lists
+    what reading the layers will do to them (convert units, reproject, warp), found when
+    the files were probed.
     """
 
     city: str
@@ -318,6 +352,7 @@ class ProfileConfig:
     sections: dict[str, dict[str, Any]]
     source: Path | None = None
     raw: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def section(self, name: str) -> dict[str, Any]:
         """Return the validated values of a section, defaults filled in."""
@@ -340,8 +375,14 @@ def load_config(path: str | Path, *, probe_files: bool = True) -> ProfileConfig:
     path : str or path-like
         The ``.toml`` file.
     probe_files : bool, default True
-        Also open every layer file's header (rasterio / pyogrio) so unreadable files,
-        missing GeoPackage layers and files without a CRS are reported with the rest.
+        Also open every layer file's header (rasterio / pyogrio) and check what the run
+        will need, so a configuration that loads does not fail at run time for an input
+        reason: unreadable files, missing GeoPackage layers, files without a CRS, raster
+        units (the file's tag or the layer's ``units`` key, of the quantity the analyses
+        need), values that look like an undeclared nodata (``nodata`` key), rotated grids
+        (refused unless ``warp = true``), multi-band files, and flood-depth files per
+        return period on different grids. A CRS not in metres is not a problem: it is
+        reprojected when read, and :attr:`ProfileConfig.notes` says so.
 
     Returns
     -------
@@ -351,7 +392,8 @@ def load_config(path: str | Path, *, probe_files: bool = True) -> ProfileConfig:
     ------
     ConfigError
         Listing every problem found (missing file, TOML syntax, unknown keys, wrong types,
-        missing layer files, inconsistent analyses, output names outside the folder).
+        missing layer files, layer contents the run would refuse, inconsistent analyses,
+        output names outside the folder), each naming the key to set.
 
     Examples
     --------
@@ -397,8 +439,9 @@ def config_from_dict(
     source : str or path-like, optional
         Name of the file, for messages.
     probe_files : bool, default False
-        Also open every layer file's header (see :func:`load_config`); otherwise only
-        their existence is checked and unreadable files fail when the layers are read.
+        Also open every layer file's header and check it (see :func:`load_config`);
+        otherwise only their existence is checked and a file the run cannot use fails
+        when the layers are read.
 
     Returns
     -------
@@ -437,7 +480,8 @@ def config_from_dict(
     if not isinstance(raw_layers, Mapping):
         problems.append(f"[layers] must be a table, got {_typename(raw_layers)}")
         raw_layers = {}
-    layers = _check_layers(raw_layers, base, problems, probe_files)
+    notes: list[str] = []
+    layers = _check_layers(raw_layers, base, problems, probe_files, notes)
 
     _check_analyses(data, sections, layers, problems)
     _check_output_names(sections["output"], problems)
@@ -459,6 +503,7 @@ def config_from_dict(
         sections=sections,
         source=Path(source) if source is not None else None,
         raw=raw_copy,
+        notes=notes,
     )
 
 
@@ -547,9 +592,77 @@ def _resolve(base: Path, value: str) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
+def layer_units(
+    name: str, tag: str | None, key: str | None, *, in_memory: bool = False
+) -> tuple[str | None, str | None]:
+    """Units of raster layer ``name`` from its file tag and the ``units`` key of the TOML.
+
+    The key only supplies units a file does not state; a tag and a key that disagree are a
+    problem (one of the two claims is wrong). The units must measure the quantity the
+    analyses need (:data:`RASTER_UNITS`): a length for ``flood_depth`` and ``dem``, a
+    temperature for ``lst``, people for ``population``.
+
+    Parameters
+    ----------
+    name : str
+        Layer name (a key of :data:`RASTER_LAYERS`).
+    tag : str, optional
+        Units stated by the file (or ``attrs["units"]`` of an in-memory raster).
+    key : str, optional
+        The layer's ``units`` key in ``[layers]``.
+    in_memory : bool, default False
+        The layer was given as a DataArray: the fix is ``da.attrs["units"]``, not a key.
+
+    Returns
+    -------
+    tuple
+        ``(units, problem)``: the units (normalised) or ``None``, and a sentence saying
+        what is wrong and which key to set, or ``None``.
+
+    Examples
+    --------
+    >>> layer_units("flood_depth", None, "feet")
+    ('ft', None)
+    >>> layer_units("population", None, None)[1]
+    'has no units; state them in the city TOML: [layers.population] units = "people"'
+    >>> layer_units("population", "m", None)[1]
+    "is in 'm' (a length), but population must be in people: ..."
+    """
+    t, k = normalize_units(tag), normalize_units(key)
+    if t is not None and k is not None and t != k:
+        return t, (
+            f"the file says its units are {tag!r} but [layers.{name}] units = {key!r}; one "
+            "of the two is wrong: remove the units key (the file states its units) or fix "
+            "the file's units tag"
+        )
+    units = t or k
+    want = RASTER_UNITS.get(name)
+    if want is None:
+        return units, None
+    example = _UNIT_EXAMPLES[want]
+    how = (f"set da.attrs['units'] = {example.split(' ')[0]}" if in_memory
+           else f"state them in the city TOML: [layers.{name}] units = {example}")
+    if units is None:
+        return None, f"has no units; {how}"
+    need = quantity_of(want)
+    have = quantity_of(units)
+    if have != need:
+        what = f"a {have}" if have else "not a unit urbanrisk converts"
+        fix = (f"set da.attrs['units'] to one of {known_units(need)}" if in_memory else
+               f"[layers.{name}] units must be one of {known_units(need)}, the units the "
+               "values are in")
+        return units, f"is in {units!r} ({what}), but {name} must be in {need}: {fix}"
+    return units, None
+
+
 def _check_layers(
-    raw: Mapping[str, Any], base: Path, problems: list[str], probe: bool = False
+    raw: Mapping[str, Any],
+    base: Path,
+    problems: list[str],
+    probe: bool = False,
+    notes: list[str] | None = None,
 ) -> dict[str, LayerSource]:
+    notes = [] if notes is None else notes
     layers: dict[str, LayerSource] = {}
     known = {**VECTOR_LAYERS, **RASTER_LAYERS}
     for name, value in raw.items():
@@ -579,60 +692,251 @@ def _check_layers(
                 f"got {value!r} ({_typename(value)})"
             )
             continue
-        if name == "flood_depth" and value and all(str(k).isdigit() for k in value):
+        by_rp_table = name == "flood_depth" and any(str(k).isdigit() for k in value)
+        allowed = ({"path", *RASTER_KEYS} if is_raster else {"path", "layer"})
+        if by_rp_table:
+            allowed = set(RASTER_KEYS)
+        for k in value:
+            if k not in allowed and not (by_rp_table and str(k).isdigit()):
+                known_keys = sorted(allowed) + (["<return period>"] if by_rp_table else [])
+                problems.append(f"{where}: unknown key {k!r} (known: {', '.join(known_keys)})")
+        opts = _layer_options(name, value, is_raster, problems)
+        if by_rp_table:
             by_rp: dict[int, Path] = {}
             for rp, p in value.items():
+                if not str(rp).isdigit():
+                    continue
                 if not isinstance(p, str):
                     problems.append(f"{where}.{rp}: expected a file path, got {p!r}")
                     continue
                 path = _resolve(base, p)
                 if not path.is_file():
                     problems.append(f"{where}.{rp}: file not found: {path}")
-                elif probe and (prob := _probe(path, True, None)):
-                    problems.append(f"{where}.{rp}: {prob}")
                 by_rp[int(rp)] = path
             if int(min(by_rp, default=1)) <= 0:
                 problems.append(f"{where}: return periods must be > 0, got {sorted(by_rp)}")
-            layers[name] = LayerSource(
-                name=name, paths_by_return_period=dict(sorted(by_rp.items())), units="m"
-            )
+            src = LayerSource(name=name, paths_by_return_period=dict(sorted(by_rp.items())),
+                              **opts)
+            if probe:
+                _probe_rasters(src, problems, notes)
+            layers[name] = src
             continue
-        allowed = {"path", "layer", "units"} if not is_raster else {"path", "units"}
-        bad = [k for k in value if k not in allowed]
-        for k in bad:
-            problems.append(f"{where}: unknown key {k!r} (known: {', '.join(sorted(allowed))})")
         p = value.get("path")
         if not isinstance(p, str):
             problems.append(f"{where}.path: expected a file path, got {p!r}")
             continue
-        opt: dict[str, str | None] = {}
-        for k in ("layer", "units"):
-            v = value.get(k)
-            if v is not None and not isinstance(v, str):
-                problems.append(f"{where}.{k}: expected a string, got {v!r} ({_typename(v)})")
-                v = None
-            opt[k] = v
+        layer = value.get("layer")
+        if layer is not None and not isinstance(layer, str):
+            problems.append(f"{where}.layer: expected a string, got {layer!r} "
+                            f"({_typename(layer)})")
+            layer = None
         path = _resolve(base, p)
+        src = LayerSource(name=name, path=path, layer=layer if not is_raster else None, **opts)
         if not path.exists():
             problems.append(f"{where}: file not found: {path}")
-        elif probe and (prob := _probe(path, is_raster, opt["layer"])):
+        elif probe and is_raster:
+            _probe_rasters(src, problems, notes)
+        elif probe and (prob := _probe_vector(path, layer, where, notes)):
             problems.append(f"{where}: {prob}")
-        layers[name] = LayerSource(name=name, path=path, layer=opt["layer"], units=opt["units"])
+        layers[name] = src
     return layers
 
 
-def _probe(path: Path, is_raster: bool, layer: str | None) -> str | None:
-    """Open the file's header only: a problem sentence, or None when it reads."""
-    if is_raster:
-        try:
-            import rasterio
+def _layer_options(
+    name: str, value: Mapping[str, Any], is_raster: bool, problems: list[str]
+) -> dict[str, Any]:
+    """Return the checked ``units``, ``warp`` and ``nodata`` keys of a raster layer."""
+    where = f"layers.{name}"
+    opts: dict[str, Any] = {}
+    if not is_raster:
+        return opts
+    units = value.get("units")
+    if units is not None:
+        if not isinstance(units, str):
+            problems.append(f"{where}.units: expected a string, got {units!r} "
+                            f"({_typename(units)})")
+        else:
+            opts["units"] = units
+            _, prob = layer_units(name, None, units)
+            if prob and RASTER_UNITS.get(name) is not None:
+                problems.append(f"{where}.units: {prob}")
+    warp = value.get("warp")
+    if warp is not None:
+        if not isinstance(warp, bool):
+            problems.append(f"{where}.warp: expected true or false, got {warp!r} "
+                            f"({_typename(warp)})")
+        else:
+            opts["warp"] = warp
+    nodata = value.get("nodata")
+    if nodata is not None:
+        if isinstance(nodata, bool) or not isinstance(nodata, int | float) \
+                or not np.isfinite(nodata):
+            problems.append(f"{where}.nodata: expected a finite number (e.g. -9999), got "
+                            f"{nodata!r}")
+        else:
+            opts["nodata"] = float(nodata)
+    return opts
 
-            with rasterio.open(path) as src:
-                if src.crs is None:
-                    return f"{path} has no CRS; set it in the file (e.g. gdal_edit.py -a_srs)"
+
+#: Values files use for "no data" without always declaring it.
+_NODATA_SENTINELS = (-9999.0, -99999.0, -32768.0, -32767.0, -3.4028234663852886e38)
+
+
+def _probe_rasters(src: LayerSource, problems: list[str], notes: list[str]) -> None:
+    """Open the header of every file of a raster layer and check what the run will need.
+
+    Units (tag or key, and of the right quantity), declared nodata (and sentinel values
+    that look like an undeclared one, from a decimated sample), rotation (refused unless
+    ``warp = true``), CRS (a CRS not in metres is noted: it will be reprojected), bands
+    and, for one file per return period, that every file is on the same grid.
+    """
+    import rasterio
+
+    files = (
+        [(f"layers.{src.name}.{rp}", p) for rp, p in src.paths_by_return_period.items()]
+        if src.paths_by_return_period
+        else [(f"layers.{src.name}", src.path)]
+    )
+    grids: list[tuple[str, Path, Any, tuple, tuple]] = []
+    for where, path in files:
+        if path is None or not path.is_file():
+            continue
+        try:
+            with rasterio.open(path) as ds:
+                header = _raster_header(ds)
         except Exception as exc:  # noqa: BLE001 - any reason the file does not open
-            return f"{path} cannot be read as a raster ({exc})"
+            problems.append(f"{where}: {path} cannot be read as a raster ({exc})")
+            continue
+        problems += [f"{where}: {p}" for p in _raster_problems(src, path, header)]
+        notes += [f"{where}: {n}" for n in _raster_notes(src, path, header)]
+        if header["crs"] is not None:
+            grids.append((where, path, header["crs"], header["shape"], header["transform"]))
+    for where, path, crs, shape, transform in grids[1:]:
+        w0, p0, crs0, shape0, t0 = grids[0]
+        same_t = np.allclose(transform, t0, rtol=1e-9, atol=1e-6 * max(abs(t0[0]), 1e-9))
+        if crs != crs0 or shape != shape0 or not same_t:
+            problems.append(
+                f"{where}: {path.name} is not on the grid of {p0.name} ({w0}): "
+                f"{shape[0]} x {shape[1]} cells, transform {tuple(round(v, 6) for v in transform)}"
+                f", {crs} vs {shape0[0]} x {shape0[1]}, {tuple(round(v, 6) for v in t0)}, "
+                f"{crs0}. Resample them onto one grid (e.g. gdalwarp -te/-tr, or "
+                "da.rio.reproject_match(reference))"
+            )
+
+
+def _raster_header(ds: Any) -> dict[str, Any]:
+    tags = ds.tags()
+    unit_type = (ds.units or (None,))[0] if ds.count else None
+    h, w = ds.height, ds.width
+    sample = None
+    if ds.count:
+        try:
+            sample = ds.read(1, out_shape=(min(h, 64), min(w, 64)), masked=False)
+        except Exception:  # noqa: BLE001 - the sample is only for a hint
+            sample = None
+    return {
+        "crs": ds.crs.to_string() if ds.crs is not None else None,
+        "units": tags.get("units") or tags.get("UNITS") or unit_type or None,
+        "nodata": ds.nodata,
+        "transform": tuple(ds.transform)[:6],
+        "shape": (h, w),
+        "count": ds.count,
+        "extra_dim": tags.get("urbanrisk_dim"),
+        "sample": sample,
+    }
+
+
+def _rotated(t: tuple) -> bool:
+    a, b, _, d, e, _ = t
+    scale = max(abs(a), abs(e), abs(b), abs(d))
+    return abs(b) > 1e-6 * scale or abs(d) > 1e-6 * scale
+
+
+def _raster_problems(src: LayerSource, path: Path, header: dict[str, Any]) -> list[str]:
+    name = src.name
+    out: list[str] = []
+    if header["crs"] is None:
+        out.append(f"{path} has no CRS; set it in the file (e.g. gdal_edit.py -a_srs "
+                   "EPSG:nnnn with the real code of your data)")
+    _, prob = layer_units(name, header["units"], src.units)
+    if prob:
+        out.append(f"{path.name} {prob}" if prob.startswith(("has ", "is ")) else prob)
+    if _rotated(header["transform"]) and not src.warp:
+        a, _, _, d, _, _ = header["transform"]
+        angle = float(np.degrees(np.arctan2(d, a)))
+        out.append(
+            f"{path.name} has a rotated or sheared grid (about {angle:.1f} degrees), so areas "
+            f"and distances on it would be wrong; set [layers.{name}] warp = true to warp it "
+            "to north-up when it is read"
+        )
+    sample = header["sample"]
+    if sample is not None and np.issubdtype(sample.dtype, np.number):
+        masked = {float(header["nodata"])} if header["nodata"] is not None else set()
+        if src.nodata is not None:
+            masked.add(src.nodata)
+        found = [v for v in _NODATA_SENTINELS
+                 if v not in masked and np.any(np.isclose(sample, v, rtol=1e-6, atol=0))]
+        if found:
+            v = found[0]
+            shown = f"{v:g}" if abs(v) < 1e30 else f"{v:.8g}"
+            out.append(
+                f"{path.name} holds {shown} values that look like no data, but the file "
+                f"declares {'no nodata' if header['nodata'] is None else header['nodata']}; "
+                f"set [layers.{name}] nodata = {shown} (or declare it in the file: "
+                f"gdal_edit.py -a_nodata {shown})"
+            )
+    if name == "flood_depth" and not src.paths_by_return_period \
+            and header["extra_dim"] != "return_period":
+        out.append(
+            f"{path.name} has {header['count']} band(s) but no return_period dimension; give "
+            "one file per return period: [layers.flood_depth] 10 = \"rp10.tif\", "
+            "100 = \"rp100.tif\""
+        )
+    elif header["count"] > 1 and header["extra_dim"] is None:
+        out.append(f"{path.name} has {header['count']} bands; {name} must be one band. "
+                   "Extract it first (gdal_translate -b 1 in.tif out.tif)")
+    return out
+
+
+def _raster_notes(src: LayerSource, path: Path, header: dict[str, Any]) -> list[str]:
+    notes: list[str] = []
+    units, _ = layer_units(src.name, header["units"], src.units)
+    want = RASTER_UNITS.get(src.name)
+    if units and want and units != want and quantity_of(units) == quantity_of(want):
+        notes.append(f"{path.name} is in {units}: converted to {want} when read")
+    if src.units and not header["units"]:
+        notes.append(f"{path.name} has no units tag: units = {src.units!r} from the config")
+    if src.warp and _rotated(header["transform"]):
+        notes.append(f"{path.name} has a rotated grid: warped to north-up when read")
+    if src.nodata is not None and header["nodata"] is not None \
+            and float(header["nodata"]) != src.nodata:
+        notes.append(f"{path.name} declares nodata {header['nodata']:g}; it and "
+                     f"nodata = {src.nodata:g} from the config are both masked")
+    crs_note = _crs_note(header["crs"])
+    if crs_note:
+        notes.append(f"{path.name} {crs_note}")
+    return notes
+
+
+def _crs_note(crs: str | None) -> str | None:
+    """'is in ... : will be reprojected' for a CRS not in metres, else None."""
+    if not crs:
         return None
+    import pyproj
+
+    from urbanrisk.layers import _is_metric
+
+    c = pyproj.CRS.from_user_input(crs)
+    if _is_metric(c):
+        return None
+    unit = "degrees" if c.is_geographic else (
+        c.axis_info[0].unit_name if c.axis_info else "its own units")
+    return (f"is in {c.name} ({unit}): reprojected to the local UTM zone (metres) when "
+            "read")
+
+
+def _probe_vector(path: Path, layer: str | None, where: str, notes: list[str]) -> str | None:
+    """Open a vector file's header only: a problem sentence, or None when it reads."""
     if path.suffix.lower() in (".parquet", ".geoparquet"):
         return None
     try:
@@ -642,9 +946,15 @@ def _probe(path: Path, is_raster: bool, layer: str | None) -> str | None:
             names = [n for n, _ in pyogrio.list_layers(path)]
             if layer not in names:
                 return f"{path} has no layer {layer!r} (layers: {', '.join(names)})"
+        elif path.suffix.lower() == ".gpkg":
+            names = [n for n, _ in pyogrio.list_layers(path)]
+            layer = where.split(".")[-1] if where.split(".")[-1] in names else None
         info = pyogrio.read_info(path, layer=layer)
         if not info.get("crs"):
             return f"{path} has no CRS; set it with gdf.set_crs(...) and save it again"
+        note = _crs_note(info["crs"])
+        if note:
+            notes.append(f"{where}: {path.name} {note}")
     except Exception as exc:  # noqa: BLE001 - any reason the file does not open
         return f"{path} cannot be read as a vector layer ({exc})"
     return None
@@ -722,10 +1032,20 @@ def schema_markdown() -> str:
             kind = "one of " + ", ".join(f"`{c}`" for c in f.choices) if f.choices else f.kind
             lines.append(f"| `{key}` | {kind} | {default} | {f.doc} |")
         lines.append("")
-    lines += ["### `[layers]`", "", "| layer | kind | what |", "|---|---|---|"]
+    lines += ["### `[layers]`", "", "| layer | kind | what | read in |", "|---|---|---|---|"]
     for key, doc in VECTOR_LAYERS.items():
-        lines.append(f"| `{key}` | vector | {doc} |")
+        lines.append(f"| `{key}` | vector | {doc} | — |")
     for key, doc in RASTER_LAYERS.items():
+        want = RASTER_UNITS[key]
+        others = [f"`{u}`" for u in known_units(quantity_of(want)) if u != want] if want else []
+        units = (f"`{want}`" + (f", converted from {', '.join(others)}" if others else "")
+                 if want else "class codes, not converted")
+        lines.append(f"| `{key}` | raster | {doc} | {units} |")
+    lines += ["", "A layer is a path, or a table with `path` and:", "",
+              "| key | layers | meaning |", "|---|---|---|",
+              "| `layer` | vector | Layer of a multi-layer file (GeoPackage); default: the "
+              "layer named like the key, else the first. |"]
+    for key, doc in RASTER_KEYS.items():
         lines.append(f"| `{key}` | raster | {doc} |")
     return "\n".join(lines) + "\n"
 

@@ -8,14 +8,14 @@ registry), vector/raster/table results to export, maps to draw and method notes.
 arithmetic done here is bookkeeping on their outputs (counting rows above a threshold,
 summing a column, converting m² to km²).
 
-A function that is not (yet) in the public API of its package raises
-:class:`~urbanrisk.profile.core.AnalysisUnavailable`, and the step is skipped with that
-reason rather than filled with made-up numbers.
+The theme functions are plain imports, so a renamed function fails in CI and every
+editor can follow the call. A step that lacks an input it needs raises
+:class:`~urbanrisk.profile.core.AnalysisUnavailable`, and is skipped with that reason rather
+than filled with made-up numbers.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Callable
@@ -27,6 +27,48 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from urbanrisk.coast import (
+    VerticalReference,
+    ar6_global_mean_sea_level,
+    asset_connection_level,
+    cast_transects,
+    connection_level,
+    first_flood_year,
+    inundation_depth,
+    inundation_extent,
+    reference_dem,
+    relative_sea_level,
+    shoreline_change_statistics,
+    shoreline_intersections,
+    water_levels,
+)
+from urbanrisk.green import (
+    DispersalKernel,
+    best_sites,
+    cbi_connectivity,
+    cbi_natural_areas,
+    green_access,
+    node_importance,
+    patch_graph,
+    patches_from_landcover,
+    patches_from_polygons,
+    probability_of_connectivity,
+    rank_candidates,
+    residents_near,
+)
+from urbanrisk.hazard import (
+    aggregate,
+    asset_damage,
+    ead_bounds,
+    expected_annual_damage,
+    exposed_population,
+    heat_exposure,
+    hot_spots,
+    jrc_curve,
+    jrc_max_damage_m2,
+    line_exposure,
+    polygon_exposure,
+)
 from urbanrisk.profile.config import ProfileConfig
 from urbanrisk.profile.core import AnalysisResult, AnalysisUnavailable, MapSpec
 from urbanrisk.profile.indicators import indicator_row
@@ -56,19 +98,6 @@ class Context:
         return self.config.credit
 
 
-def api(module: str, name: str) -> Callable[..., Any]:
-    """Return ``urbanrisk.<module>.<name>`` or raise :class:`AnalysisUnavailable`."""
-    try:
-        mod = importlib.import_module(f"urbanrisk.{module}")
-    except ImportError as exc:
-        raise AnalysisUnavailable(f"urbanrisk.{module} cannot be imported ({exc})") from None
-    if name not in getattr(mod, "__all__", ()) or not hasattr(mod, name):
-        raise AnalysisUnavailable(
-            f"urbanrisk.{module}.{name} is not available in this version of urbanrisk"
-        )
-    return getattr(mod, name)
-
-
 def slug(text: str) -> str:
     """File/column-safe lower-case name: ``"SSP5-8.5 q0.5"`` → ``"ssp5_8_5_q0_5"``."""
     return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
@@ -85,8 +114,17 @@ def slr_label(scenario: str, quantile: float) -> str:
 
 
 def _cell_area_m2(da: xr.DataArray) -> float:
-    rx, ry = da.rio.resolution()
-    return abs(float(rx) * float(ry))
+    from urbanrisk.layers import cell_area_m2
+
+    return cell_area_m2(da)
+
+
+def _in_metres(da: xr.DataArray, name: str) -> xr.DataArray:
+    """``da`` in metres (converted from any length unit), so ``*_m`` thresholds apply."""
+    from urbanrisk.layers import prepare_raster
+
+    return prepare_raster(da, name=name, to_units="m",
+                          allowed_dims=[d for d in da.dims if d not in ("y", "x")])
 
 
 # ======================================================================================
@@ -94,9 +132,6 @@ def _cell_area_m2(da: xr.DataArray) -> float:
 # ======================================================================================
 def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
     """Count buildings, roads and people exposed per return period; damage and EAD."""
-    polygon_exposure = api("hazard", "polygon_exposure")
-    line_exposure = api("hazard", "line_exposure")
-    exposed_population = api("hazard", "exposed_population")
     sec = ctx.config.section("hazard")
     thr = float(sec["depth_threshold_m"])
     depth: xr.DataArray = ctx.layers["flood_depth"]
@@ -107,6 +142,8 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
         )
     if sec["return_periods"]:
         depth = depth.sel(return_period=sec["return_periods"])
+    # depth_threshold_m and the flood_depth_m columns are in metres: so is the depth
+    depth = _in_metres(depth, "flood_depth")
     rps = [int(r) for r in depth["return_period"].values]
     buildings: gpd.GeoDataFrame = ctx.layers["buildings"]
     city = ctx.city
@@ -211,12 +248,6 @@ JRC_CLASS_FOR = {"residential": "residential", "commercial": "commercial",
 def _flood_damage(ctx: Context, res: AnalysisResult, stats: gpd.GeoDataFrame,
                   depth: xr.DataArray, rps: list[int]) -> list[str]:
     """Damage per building and return period, EAD with bounds, per district (hazard API)."""
-    jrc_curve = api("hazard", "jrc_curve")
-    jrc_max_damage_m2 = api("hazard", "jrc_max_damage_m2")
-    asset_damage = api("hazard", "asset_damage")
-    expected_annual_damage = api("hazard", "expected_annual_damage")
-    ead_bounds = api("hazard", "ead_bounds")
-    aggregate = api("hazard", "aggregate")
     sec = ctx.config.section("hazard")
     region = sec["curve_region"]
     city = ctx.city
@@ -250,7 +281,7 @@ def _flood_damage(ctx: Context, res: AnalysisResult, stats: gpd.GeoDataFrame,
     damaged = asset_damage(
         stats, curves, intensity=f"flood_depth_m_mean_above_{thr_label(0.0)}",
         fraction_wet=f"flood_depth_m_fraction_above_{thr_label(0.0)}",
-        class_column=class_column, intensity_units="m", **kwargs,
+        class_column=class_column, intensity_units=depth.attrs["units"], **kwargs,
     )
     dcols = [f"damage_rp{rp}" for rp in rps]
     for rp, col in zip(rps, dcols, strict=True):
@@ -303,8 +334,6 @@ def _maps():
 # ======================================================================================
 def run_heat(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
     """Find heat hot spots and the people living in them."""
-    hot_spots = api("hazard", "hot_spots")
-    heat_exposure = api("hazard", "heat_exposure")
     pct = ctx.config.section("heat")["hotspot_percentile"]
     lst: xr.DataArray = ctx.layers["lst"]
     city = ctx.city
@@ -379,20 +408,14 @@ def _barriers(ctx: Context) -> gpd.GeoDataFrame | None:
 
 def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
     """Compute patches, PC/ECA, dPC, CBI 1-2, green access and candidate sites."""
-    DispersalKernel = api("green", "DispersalKernel")  # noqa: N806
-    patch_graph = api("green", "patch_graph")
-    probability_of_connectivity = api("green", "probability_of_connectivity")
-    node_importance = api("green", "node_importance")
     sec = ctx.config.section("green")
     city = ctx.city
     if sec["habitat_classes"] is not None:
-        patches_from_landcover = api("green", "patches_from_landcover")
         patches = patches_from_landcover(ctx.layers["landcover"],
                                          habitat_classes=sec["habitat_classes"],
                                          min_area_m2=sec["min_area_m2"])
         habitat_note = f"land-cover classes {sec['habitat_classes']}"
     else:
-        patches_from_polygons = api("green", "patches_from_polygons")
         patches = patches_from_polygons(ctx.layers["green"], min_area_m2=sec["min_area_m2"],
                                         make_valid=True)
         habitat_note = "the green-area polygons (touching parts dissolved)"
@@ -474,8 +497,6 @@ def _city_boundary(ctx: Context, crs: Any) -> gpd.GeoDataFrame | None:
 
 def _cbi(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> None:
     """CBI indicators 1 and 2 on the habitat patches."""
-    cbi_natural_areas = api("green", "cbi_natural_areas")
-    cbi_connectivity = api("green", "cbi_connectivity")
     city_poly = _city_boundary(ctx, patches.crs)
     if city_poly is None:
         raise AnalysisUnavailable("CBI indicator 1 needs the city area: give `districts`")
@@ -504,23 +525,22 @@ def _cbi(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> None:
 
 def _green_access(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> None:
     """Share of residents within walking distance of a large enough green area."""
-    green_access = api("green", "green_access")
     if "population" not in ctx.layers and "buildings" not in ctx.layers:
         raise AnalysisUnavailable("green access needs `population` or `buildings`")
     sec = ctx.config.section("green")
-    green = ctx.layers["green"] if "green" in ctx.layers else patches
-    zones = _city_boundary(ctx, green.crs)
+    green_areas = ctx.layers["green"] if "green" in ctx.layers else patches
+    zones = _city_boundary(ctx, green_areas.crs)
     zone_column = "name" if zones is not None and "name" in zones.columns else None
     if zones is None:
-        x0, y0, x1, y1 = green.total_bounds
+        x0, y0, x1, y1 = green_areas.total_bounds
         from shapely.geometry import box
 
         zones = gpd.GeoDataFrame({"name": [ctx.city]}, geometry=[box(x0, y0, x1, y1)],
-                                 crs=green.crs)
+                                 crs=green_areas.crs)
         zone_column = "name"
     kwargs = ({"population": ctx.layers["population"]} if "population" in ctx.layers
               else {"buildings": ctx.layers["buildings"]})
-    acc = green_access(green, zones, walk_distance_m=sec["access_distance_m"],
+    acc = green_access(green_areas, zones, walk_distance_m=sec["access_distance_m"],
                        min_area_m2=sec["access_min_area_m2"], zone_column=zone_column,
                        **kwargs)
     total = float(acc["residents"].sum())
@@ -557,7 +577,6 @@ def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> No
         cands = ctx.layers["candidates"].to_crs(patches.crs)
         source = "the candidates layer"
     elif sec["candidate_classes"] and "landcover" in ctx.layers:
-        patches_from_landcover = api("green", "patches_from_landcover")
         cands = patches_from_landcover(ctx.layers["landcover"],
                                        habitat_classes=sec["candidate_classes"],
                                        min_area_m2=sec["candidate_min_area_m2"],
@@ -567,13 +586,10 @@ def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> No
     else:
         raise AnalysisUnavailable("no candidate sites (give `candidates` or "
                                   "green.candidate_classes with `landcover`)")
-    rank_candidates = api("green", "rank_candidates")
-    best_sites = api("green", "best_sites")
     co = None
     heat = ctx.results.get("heat")
     if "population" in ctx.layers and heat is not None and heat.status == "done" \
             and "heat_hot_spots" in heat.rasters:
-        residents_near = api("green", "residents_near")
         hot = heat.rasters["heat_hot_spots"]
         pop = ctx.layers["population"]
         try:
@@ -611,15 +627,6 @@ def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> No
 # ======================================================================================
 def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
     """Map connected inundation per scenario/quantile/year and the first year reached."""
-    VerticalReference = api("coast", "VerticalReference")  # noqa: N806
-    reference_dem = api("coast", "reference_dem")
-    connection_level = api("coast", "connection_level")
-    ar6 = api("coast", "ar6_global_mean_sea_level")
-    relative_sea_level = api("coast", "relative_sea_level")
-    water_levels = api("coast", "water_levels")
-    inundation_depth = api("coast", "inundation_depth")
-    inundation_extent = api("coast", "inundation_extent")
-    first_flood_year = api("coast", "first_flood_year")
     sec = ctx.config.section("coast")
     city = ctx.city
     scenarios, quantiles, years = sec["scenarios"], sec["quantiles"], sec["years"]
@@ -634,7 +641,7 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
 
     # sea level at every year from the first projection year, for first-year-reached
     all_years = list(range(min(2020, years[0]), years[-1] + 1))
-    proj = ar6(scenarios=scenarios, quantiles=quantiles, years=all_years)
+    proj = ar6_global_mean_sea_level(scenarios=scenarios, quantiles=quantiles, years=all_years)
     proj = relative_sea_level(proj, vertical_land_motion_mm_per_yr=sec[
         "vertical_land_motion_mm_yr"])
     surge = {int(sec["surge_return_period"]): sec["surge_m"]} if sec["surge_m"] > 0 else None
@@ -653,7 +660,6 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
 
     pop_people = None
     if "population" in ctx.layers:
-        exposed_population = api("hazard", "exposed_population")
         pop_people = exposed_population(ctx.layers["population"],
                                         depth.where(connected, 0.0).rename("sea_depth"),
                                         threshold=0.0)
@@ -661,7 +667,6 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
 
     bld = None
     if "buildings" in ctx.layers:
-        asset_connection_level = api("coast", "asset_connection_level")
         buildings = ctx.layers["buildings"]
         bconn = asset_connection_level(buildings, conn)
         first = first_flood_year(bconn.to_numpy(), levels_all)
@@ -699,11 +704,13 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
 
     # rasters: connection level, and depth per scenario/quantile with year bands
     res.rasters["sea_connection_level"] = conn
+    # water above ground is in the units of the DEM heights (metres once read)
+    depth_units = depth.attrs.get("units") or dem.attrs["units"]
     for s in scenarios:
         for q in quantiles:
             d = depth.sel(scenario=s, quantile=q, drop=True).rename(
                 f"sea_depth_{slug(slr_label(s, q))}")
-            d.attrs["units"] = "m"
+            d.attrs["units"] = depth_units
             res.rasters[f"sea_depth_{slug(slr_label(s, q))}"] = d
     q_show = min(quantiles, key=lambda v: abs(v - 0.5))
     panels = {(s, y): depth.sel(scenario=s, quantile=q_show, year=y, drop=True)
@@ -776,8 +783,6 @@ def _timeline(bld: gpd.GeoDataFrame, scenarios: list[str], quantiles: list[float
 # ======================================================================================
 def run_shoreline(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
     """Compute DSAS statistics over transects of dated shorelines."""
-    shoreline_intersections = api("coast", "shoreline_intersections")
-    shoreline_change_statistics = api("coast", "shoreline_change_statistics")
     sec = ctx.config.section("shoreline")
     city = ctx.city
     shorelines = ctx.layers["shorelines"]
@@ -785,7 +790,6 @@ def run_shoreline(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any])
     if "transects" in ctx.layers:
         transects = ctx.layers["transects"].to_crs(shorelines.crs)
     else:
-        cast_transects = api("coast", "cast_transects")
         transects = cast_transects(baseline.to_crs(shorelines.crs),
                                    spacing_m=sec["transect_spacing_m"],
                                    length_m=sec["transect_length_m"], seaward=sec["seaward"])
