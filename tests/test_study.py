@@ -75,6 +75,7 @@ def test_study_records_failure_and_resumes(four_cities, client, tmp_path):
         assert (out / name).is_file(), name
     html = (out / "study_report.html").read_text()
     assert "broken" in html and "data:image/png;base64," in html
+    assert "People exposed" in html  # indicator titles from the registry, as plain data
 
     again = run_study(config, out=out, client=client, progress=False)
     status = again.summary().set_index("city")["status"].to_dict()
@@ -134,11 +135,30 @@ def test_study_config_reports_every_problem(tmp_path):
 
 def test_sample_study_cities_differ(tmp_path):
     from urbanrisk.layers import read_raster
+    from urbanrisk.profile.demo import DEMO_SETTINGS
 
-    config = sample_study(tmp_path, n_cities=2, dem_shift_m=-0.5)
+    config = sample_study(tmp_path, n_cities=2, dem_shift_m=-0.5, broken=True)
     study = load_study_config(config)
+    assert list(study.cities) == ["city0", "city1", "broken"]
+    assert [c["city"]["name"] for c in study.cities.values()] == ["City 0", "City 1", "Broken"]
+    assert study.cities["city1"]["green"] == DEMO_SETTINGS["green"]
     dems = [read_raster(study.cities[c]["layers"]["dem"]) for c in ("city0", "city1")]
     np.testing.assert_allclose((dems[0] - dems[1]).values, 0.5, rtol=1e-6)
+    assert study.cities["city0"]["layers"]["buildings"] == study.cities["city1"]["layers"][
+        "buildings"]
+
+
+def test_comparison_figure_of_key_indicators(tmp_path):
+    from urbanrisk.maps import comparison_figure
+    from urbanrisk.profile.indicators import REGISTRY, indicator_row, indicator_table
+    from urbanrisk.study import KEY_INDICATORS
+
+    table = indicator_table([indicator_row("A", "ead", 10.0), indicator_row("B", "ead", 30.0)])
+    titles = {k: REGISTRY[k].title for k in KEY_INDICATORS}
+    fig = comparison_figure(table, selection=KEY_INDICATORS, titles=titles)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == [REGISTRY["ead"].title]
+    assert [t.get_text() for t in visible[0].get_xticklabels()] == ["A", "B"]
 
 
 def test_merge_configs_does_not_change_inputs():

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,9 @@ import pandas as pd
 import xarray as xr
 
 from urbanrisk.errors import InputValueError
-from urbanrisk.layers import read_raster, read_vector
+from urbanrisk.layers import read_raster, read_vector, write_raster
 
-__all__ = ["SampleCity", "LayerInfo", "available", "get_path", "load"]
+__all__ = ["SampleCity", "LayerInfo", "available", "get_path", "load", "shifted_dems"]
 
 logger = logging.getLogger(__name__)
 
@@ -361,3 +362,62 @@ def load(name: str = "helsinki") -> SampleCity:
     True
     """
     return SampleCity(name)
+
+
+def shifted_dems(
+    folder: str | os.PathLike,
+    *,
+    name: str = "helsinki",
+    n_cities: int = 4,
+    dem_shift_m: float = -0.2,
+    broken: bool = False,
+) -> dict[str, Path]:
+    """Write variants of a sample city's DEM, each shifted in height, for multi-city examples.
+
+    Variant ``i`` (``"city0"``, ``"city1"``, ...) is the sample city's DEM plus
+    ``i * dem_shift_m`` metres, so with the default negative shift later variants are
+    lower-lying and reached earlier by the sea. With ``broken=True`` one more entry,
+    ``"broken"``, points at a file that is not a raster, to show how a failing city is
+    recorded. :func:`urbanrisk.study.sample_study` turns these into a study.
+
+    Parameters
+    ----------
+    folder : path-like
+        Where the GeoTIFFs are written (created if missing; existing files replaced).
+    name : str, default "helsinki"
+        Sample city, see :func:`available`.
+    n_cities : int, default 4
+        Number of valid variants.
+    dem_shift_m : float, default -0.2
+        Height change from one variant to the next, in metres.
+    broken : bool, default False
+        Also write ``dem_broken.tif``, which is not a GeoTIFF.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Variant name → its DEM file, in order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = shifted_dems(tempfile.mkdtemp(), n_cities=2, dem_shift_m=-0.5)
+    >>> dems = [read_raster(p) for p in paths.values()]
+    >>> list(paths), float((dems[0] - dems[1]).mean())
+    (['city0', 'city1'], 0.5)
+    """
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    dem = read_raster(get_path(name, "dem"))
+    out: dict[str, Path] = {}
+    for i in range(n_cities):
+        path = root / f"dem_city{i}.tif"
+        shifted = dem + i * dem_shift_m
+        shifted.attrs = dict(dem.attrs)
+        write_raster(shifted, path, overwrite=True)
+        out[f"city{i}"] = path
+    if broken:
+        path = root / "dem_broken.tif"
+        path.write_bytes(b"this is not a GeoTIFF")
+        out["broken"] = path
+    return out

@@ -10,8 +10,10 @@ the maps read in grayscale and for colour-blind readers (Nuñez et al. 2018; Cra
 :func:`save_map` writes PNG and PDF atomically. :func:`explore` gives an interactive folium
 map of a vector or raster layer; with ``tiles=None`` nothing is fetched from the network.
 
-The maps assume a projected CRS in metres (the scale bar measures in map units); layers in
-degrees are refused with :class:`~urbanrisk.errors.GeographicCRSError`.
+Maps are drawn in a projected CRS in metres (the scale bar measures in map units). A layer
+in degrees, in Web Mercator or in a projected CRS in feet (a US state plane) is reprojected
+to its local UTM zone first, with a logged note (:func:`urbanrisk.layers.require_projected`),
+as every analysis does; the layers drawn with it follow it.
 
 Examples
 --------
@@ -37,6 +39,7 @@ from typing import Any
 import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
+import pandas as pd
 import xarray as xr
 from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
 from matplotlib.figure import Figure
@@ -62,6 +65,7 @@ __all__ = [
     "first_year_map",
     "save_map",
     "explore",
+    "comparison_figure",
 ]
 
 logger = logging.getLogger(__name__)
@@ -223,9 +227,22 @@ def _land_background(ax: Any, da: xr.DataArray) -> None:
 
 
 def _check_layer(layer: Any, name: str) -> Any:
+    """Return ``layer`` in a CRS in metres (reprojected to local UTM, logged, if not)."""
     if isinstance(layer, gpd.GeoDataFrame | gpd.GeoSeries) and len(layer) == 0:
         raise EmptyLayerError(f"{name} has no features to map.")
-    return require_projected(layer, name=name, reproject=False)
+    out = require_projected(layer, name=name)
+    if out is not layer:
+        logger.info("map of %s drawn in %s (metres), not in the layer's own CRS", name,
+                    out.rio.crs if isinstance(out, xr.DataArray) else out.crs)
+    return out
+
+
+def _onto(da: xr.DataArray, like: xr.DataArray) -> xr.DataArray:
+    """``da`` on the grid of ``like`` when ``like`` was reprojected for the map."""
+    if da.rio.crs is not None and like.rio.crs is not None and da.rio.crs == like.rio.crs:
+        return da
+    src = da if np.issubdtype(da.dtype, np.floating) else da.astype("float64")
+    return src.rio.reproject_match(like, nodata=np.nan)
 
 
 def _to_crs(layer: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
@@ -341,6 +358,7 @@ def raster_map(
                                               linewidth=0.4, zorder=0)
     plot_raster(ax, da, cmap=cmap, label=label)
     if outline is not None:
+        outline = _onto(outline, da)
         mask = np.nan_to_num(np.asarray(outline.transpose("y", "x").values, dtype=float))
         if mask.any():
             ax.contour(outline["x"].values, outline["y"].values, mask, levels=[0.5],
@@ -596,9 +614,13 @@ def inundation_map(
     scen = list(dict.fromkeys(k[0] for k in panels))
     years = list(dict.fromkeys(k[1] for k in panels))
     first = next(iter(panels.values()))
-    _check_layer(first, "inundation")
     for k, da in panels.items():
         require_same_crs(first, da, names=("inundation", f"inundation {k}"))
+    metric = _check_layer(first, "inundation")
+    if metric is not first:  # every panel (and the land) onto the reprojected grid
+        panels = {k: _onto(da, metric) for k, da in panels.items()}
+        land = _onto(land, metric) if land is not None else None
+        first = metric
     vmax = max(
         (float(np.nanmax(d.values)) for d in panels.values() if np.isfinite(d.values).any()),
         default=1.0,
@@ -835,3 +857,83 @@ def explore(
         origin="upper" if float(da.y[0]) > float(da.y[-1]) else "lower",
     ).add_to(m)
     return m
+
+
+def comparison_figure(
+    indicators: pd.DataFrame,
+    *,
+    selection: Mapping[str, Mapping[str, Any]],
+    titles: Mapping[str, str] | None = None,
+) -> Figure:
+    """Bar charts of chosen indicators, cities side by side (one panel per indicator).
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        A tidy indicator table (columns city, indicator, scenario, year, value, unit), e.g.
+        the concatenated table of a study.
+    selection : mapping
+        Indicator → column filters choosing its rows, e.g. ``{"people_exposed":
+        {"scenario": "RP100"}, "ead": {}}``. Where several rows per city remain (scenarios,
+        years), they are drawn as grouped bars labelled by scenario and year. Indicators
+        with no rows get no panel.
+    titles : mapping of str to str, optional
+        Indicator → panel title (default: the indicator key).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A plain figure (no pyplot state): save it with :func:`save_map` or
+        ``fig.savefig``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"city": ["A", "B"], "indicator": ["ead", "ead"],
+    ...                       "scenario": [None, None], "year": [None, None],
+    ...                       "value": [10.0, 30.0], "unit": ["EUR/yr", "EUR/yr"]})
+    >>> fig = comparison_figure(table, selection={"ead": {}},
+    ...                         titles={"ead": "Expected annual damage"})
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()], fig.axes[0].get_title()
+    (['A', 'B'], 'Expected annual damage')
+    """
+    titles = {} if titles is None else titles
+    panels = []
+    for key, filters in selection.items():
+        rows = indicators[indicators["indicator"] == key]
+        for column, wanted in filters.items():
+            rows = rows[rows[column] == wanted]
+        if len(rows):
+            panels.append((key, rows))
+    ncols = min(3, max(1, len(panels)))
+    nrows = max(1, -(-len(panels) // ncols))
+    fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    cities = list(dict.fromkeys(indicators["city"].astype(str)))
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    if not panels:
+        axes[0, 0].set_visible(True)
+        axes[0, 0].text(0.5, 0.5, "no indicators to compare", ha="center", va="center")
+        axes[0, 0].set_axis_off()
+    for ax, (key, rows) in zip(axes.flat, panels, strict=False):
+        series = rows.assign(
+            label=rows["scenario"].fillna("").astype(str)
+            + rows["year"].map(lambda y: "" if pd.isna(y) else f" {int(y)}")
+        )
+        labels = list(dict.fromkeys(series["label"]))
+        width = 0.8 / len(labels)
+        colors = mpl.colormaps["cividis"](np.linspace(0.15, 0.85, len(labels)))
+        for i, (label, color) in enumerate(zip(labels, colors, strict=True)):
+            part = series[series["label"] == label].set_index("city")["value"]
+            values = [part.get(c, np.nan) for c in cities]
+            ax.bar(np.arange(len(cities)) + (i - (len(labels) - 1) / 2) * width, values,
+                   width=width, color=color, edgecolor="black", linewidth=0.5,
+                   label=label.strip() or None)
+        ax.set_title(titles.get(key, key), fontsize=9)
+        ax.set_ylabel(str(rows["unit"].iloc[0]))
+        ax.set_xticks(np.arange(len(cities)), cities, rotation=30, ha="right")
+        if len(labels) > 1:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -53,9 +53,21 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from tqdm.auto import tqdm
 
+from urbanrisk import datasets
 from urbanrisk.errors import ConfigError, InputValueError, UrbanRiskError
 from urbanrisk.layers import atomic_path, write_table
+from urbanrisk.maps import comparison_figure
+from urbanrisk.profile import CityProfile, config_from_dict
+from urbanrisk.profile.demo import DEMO_SETTINGS
+from urbanrisk.profile.indicators import (
+    REGISTRY,
+    empty_indicator_table,
+    indicator_table,
+    registry_table,
+)
+from urbanrisk.report import study_report_html
 
 __all__ = [
     "KEY_INDICATORS",
@@ -70,7 +82,6 @@ __all__ = [
     "gdal_cache_mb",
     "sample_study",
     "merge_configs",
-    "comparison_figure",
 ]
 
 logger = logging.getLogger(__name__)
@@ -315,8 +326,10 @@ def sample_study(
 
     City ``i`` is the sample city (:func:`urbanrisk.datasets.load` ``"helsinki"``) with its
     DEM lowered by ``i * -dem_shift_m`` metres (so later cities are lower-lying and reached
-    earlier by the sea); the shifted DEMs are written to ``folder``. With ``broken=True``
-    one more city points at a file that is not a raster, to see how a failure is recorded.
+    earlier by the sea); the shifted DEMs are written to ``folder`` by
+    :func:`urbanrisk.datasets.shifted_dems`. Every city shares the demo's parameters
+    (:data:`urbanrisk.profile.demo.DEMO_SETTINGS`). With ``broken=True`` one more city
+    points at a file that is not a raster, to see how a failure is recorded.
 
     Parameters
     ----------
@@ -334,30 +347,18 @@ def sample_study(
     dict
         The study config as a mapping, ready for :func:`run_study`.
     """
-    from urbanrisk import datasets
-    from urbanrisk.layers import read_raster, write_raster
-    from urbanrisk.profile.demo import DEMO_SETTINGS
-
-    root = Path(folder)
-    root.mkdir(parents=True, exist_ok=True)
     layers = ("buildings", "roads", "green", "districts", "sea", "landcover", "population",
               "flood_depth", "lst")
     base = {k: dict(v) for k, v in DEMO_SETTINGS.items()}
     base["layers"] = {layer: str(datasets.get_path("helsinki", layer)) for layer in layers}
-    dem = read_raster(datasets.get_path("helsinki", "dem"))
-    cities = []
-    for i in range(n_cities):
-        path = root / f"dem_city{i}.tif"
-        shifted = dem + i * dem_shift_m
-        shifted.attrs = dict(dem.attrs)
-        write_raster(shifted, path, overwrite=True)
-        cities.append({"name": f"city{i}", "overrides": {
-            "city": {"name": f"City {i}"}, "layers": {"dem": str(path)}}})
-    if broken:
-        path = root / "dem_broken.tif"
-        path.write_bytes(b"this is not a GeoTIFF")
-        cities.append({"name": "broken", "overrides": {
-            "city": {"name": "Broken"}, "layers": {"dem": str(path)}}})
+    dems = datasets.shifted_dems(folder, name="helsinki", n_cities=n_cities,
+                                 dem_shift_m=dem_shift_m, broken=broken)
+    cities = [
+        {"name": key, "overrides": {
+            "city": {"name": "Broken" if key == "broken" else f"City {i}"},
+            "layers": {"dem": str(path)}}}
+        for i, (key, path) in enumerate(dems.items())
+    ]
     return {"study": {"name": "sample"}, "shared": base, "cities": cities}
 
 
@@ -386,8 +387,6 @@ def _run_city(
     A city whose profile ran but one of whose analyses failed is exported (what worked is
     kept) but recorded as failed at that analysis, and not marked complete.
     """
-    from urbanrisk.profile import CityProfile, config_from_dict
-
     start = time.perf_counter()
     city_dir = Path(out_dir)
     digest = _config_digest(config)
@@ -553,8 +552,7 @@ def run_study(
     StudyResult
         The concatenated indicator table and one outcome per city.
     """
-    from dask.distributed import as_completed
-    from tqdm.auto import tqdm
+    from dask.distributed import as_completed  # optional dependency (urbanrisk[dask])
 
     study = config if isinstance(config, StudyConfig) else load_study_config(config)
     out_dir = Path(out).resolve()
@@ -608,8 +606,6 @@ def _finish_study(study: StudyConfig, out_dir: Path, outcomes: list[CityOutcome]
 
 
 def _concat_indicators(out_dir: Path, outcomes: list[CityOutcome]) -> pd.DataFrame:
-    from urbanrisk.profile.indicators import empty_indicator_table, indicator_table
-
     frames = []
     for o in outcomes:
         path = out_dir / o.city / "indicators.csv"
@@ -626,25 +622,21 @@ def _write_study_outputs(result: StudyResult, study: StudyConfig) -> None:
     write_table(result.indicators, out / "indicators.json", overwrite=True)
     write_table(result.failures, out / "failures.csv", overwrite=True)
     write_table(result.summary(), out / "cities.csv", overwrite=True)
-    figure = comparison_figure(result.indicators)
-    try:
-        for suffix in (".png", ".pdf"):
-            with atomic_path(out / f"comparison{suffix}", overwrite=True) as tmp:
-                figure.savefig(tmp, dpi=150, bbox_inches="tight")
-    finally:
-        import matplotlib.pyplot as plt
-
-        plt.close(figure)
-    from urbanrisk.report import study_report_html
-
+    titles = {key: REGISTRY[key].title for key in KEY_INDICATORS if key in REGISTRY}
+    figure = comparison_figure(result.indicators, selection=KEY_INDICATORS, titles=titles)
+    for suffix in (".png", ".pdf"):
+        with atomic_path(out / f"comparison{suffix}", overwrite=True) as tmp:
+            figure.savefig(tmp, dpi=150, bbox_inches="tight")
     html = study_report_html(
-        study.name, result.indicators, result.summary(), out / "comparison.png"
+        study.name, result.indicators, result.summary(), out / "comparison.png",
+        definitions=registry_table(),
     )
     with atomic_path(out / "study_report.html", overwrite=True) as tmp:
         tmp.write_text(html, encoding="utf-8")
 
 
-#: The indicators of the comparison figure and the rows chosen for each (column filters).
+#: The indicators of the study's comparison figure (:func:`urbanrisk.maps.comparison_figure`)
+#: and the rows chosen for each (column filters).
 KEY_INDICATORS: dict[str, dict[str, Any]] = {
     "people_exposed": {"scenario": "RP100"},
     "ead": {},
@@ -653,76 +645,3 @@ KEY_INDICATORS: dict[str, dict[str, Any]] = {
     "green_access_share": {},
     "sea_buildings": {"scenario": "SSP5-8.5 q0.5", "year": 2100},
 }
-
-
-def comparison_figure(
-    indicators: pd.DataFrame, *, selection: Mapping[str, Mapping[str, Any]] | None = None
-):
-    """Bar charts of key indicators, cities side by side (one panel per indicator).
-
-    Parameters
-    ----------
-    indicators : pandas.DataFrame
-        A (concatenated) indicator table.
-    selection : mapping, optional
-        Indicator → column filters choosing its rows (default :data:`KEY_INDICATORS`).
-        Where several rows per city remain (scenarios, years), they are drawn as grouped
-        bars labelled by scenario and year.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> from urbanrisk.profile.indicators import indicator_row, indicator_table
-    >>> table = indicator_table([indicator_row("A", "ead", 10.0),
-    ...                          indicator_row("B", "ead", 30.0)])
-    >>> fig = comparison_figure(table, selection={"ead": {}})
-    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    ['A', 'B']
-    """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from urbanrisk.profile.indicators import REGISTRY
-
-    selection = KEY_INDICATORS if selection is None else selection
-    panels = []
-    for key, filters in selection.items():
-        rows = indicators[indicators["indicator"] == key]
-        for column, wanted in filters.items():
-            rows = rows[rows[column] == wanted]
-        if len(rows):
-            panels.append((key, rows))
-    ncols = min(3, max(1, len(panels)))
-    nrows = max(1, -(-len(panels) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
-    cities = list(dict.fromkeys(indicators["city"].astype(str)))
-    for ax in axes.flat[len(panels):]:
-        ax.set_visible(False)
-    if not panels:
-        axes[0, 0].set_visible(True)
-        axes[0, 0].text(0.5, 0.5, "no indicators to compare", ha="center", va="center")
-        axes[0, 0].set_axis_off()
-    for ax, (key, rows) in zip(axes.flat, panels, strict=False):
-        series = rows.assign(
-            label=rows["scenario"].fillna("").astype(str)
-            + rows["year"].map(lambda y: "" if pd.isna(y) else f" {int(y)}")
-        )
-        labels = list(dict.fromkeys(series["label"]))
-        width = 0.8 / len(labels)
-        colors = plt.get_cmap("cividis")(np.linspace(0.15, 0.85, len(labels)))
-        for i, (label, color) in enumerate(zip(labels, colors, strict=True)):
-            part = series[series["label"] == label].set_index("city")["value"]
-            values = [part.get(c, np.nan) for c in cities]
-            ax.bar(np.arange(len(cities)) + (i - (len(labels) - 1) / 2) * width, values,
-                   width=width, color=color, edgecolor="black", linewidth=0.5,
-                   label=label.strip() or None)
-        ax.set_title(REGISTRY[key].title if key in REGISTRY else key, fontsize=9)
-        ax.set_ylabel(str(rows["unit"].iloc[0]))
-        ax.set_xticks(np.arange(len(cities)), cities, rotation=30, ha="right")
-        if len(labels) > 1:
-            ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig

@@ -5,52 +5,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from urbanrisk._heap import heap_pop, heap_push, packed_pop, packed_push
+
 _OFF4 = np.array([[-1, 0], [1, 0], [0, -1], [0, 1]], dtype=np.int64)
 _OFF8 = np.array(
     [[-1, 0], [1, 0], [0, -1], [0, 1], [-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=np.int64
 )
-
-
-@njit(cache=True, nogil=True)
-def _heap_push(keys, idx, size, k, i):
-    # Binary min-heap on parallel arrays; returns the new size.
-    pos = size
-    keys[pos] = k
-    idx[pos] = i
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if keys[parent] <= keys[pos]:
-            break
-        keys[parent], keys[pos] = keys[pos], keys[parent]
-        idx[parent], idx[pos] = idx[pos], idx[parent]
-        pos = parent
-    return size + 1
-
-
-@njit(cache=True, nogil=True)
-def _heap_pop(keys, idx, size):
-    # Returns (key, index, new size) of the smallest key.
-    k0 = keys[0]
-    i0 = idx[0]
-    size -= 1
-    if size > 0:
-        keys[0] = keys[size]
-        idx[0] = idx[size]
-        pos = 0
-        while True:
-            left = 2 * pos + 1
-            if left >= size:
-                break
-            child = left
-            right = left + 1
-            if right < size and keys[right] < keys[left]:
-                child = right
-            if keys[pos] <= keys[child]:
-                break
-            keys[pos], keys[child] = keys[child], keys[pos]
-            idx[pos], idx[child] = idx[child], idx[pos]
-            pos = child
-    return k0, i0, size
 
 
 def priority_flood(z, seed_keys, offsets):
@@ -109,7 +69,7 @@ def _flood(zf, sk, ny, nx, offsets, out, closed, keys, idx, pit):
         elif not np.isnan(sk[i]):
             closed[i] = True
             out[i] = sk[i]
-            size = _heap_push(keys, idx, size, sk[i], i)
+            size = heap_push(keys, idx, size, sk[i], i)
     noff = offsets.shape[0]
     while size > 0 or head < tail:
         if head < tail:
@@ -117,7 +77,7 @@ def _flood(zf, sk, ny, nx, offsets, out, closed, keys, idx, pit):
             head += 1
             level = out[c]
         else:
-            level, c, size = _heap_pop(keys, idx, size)
+            level, c, size = heap_pop(keys, idx, size)
         r = c // nx
         q = c - r * nx
         for k in range(noff):
@@ -135,7 +95,7 @@ def _flood(zf, sk, ny, nx, offsets, out, closed, keys, idx, pit):
                 tail += 1
             else:
                 out[j] = zf[j]
-                size = _heap_push(keys, idx, size, zf[j], j)
+                size = heap_push(keys, idx, size, zf[j], j)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -145,42 +105,6 @@ def _ordered(bits):
     if b >> np.uint64(31):
         return (~b) & np.uint64(0xFFFFFFFF)
     return b | np.uint64(0x80000000)
-
-
-@njit(cache=True, nogil=True)
-def _push_packed(heap, size, key):
-    pos = size
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        pk = heap[parent]
-        if pk <= key:
-            break
-        heap[pos] = pk
-        pos = parent
-    heap[pos] = key
-    return size + 1
-
-
-@njit(cache=True, nogil=True)
-def _pop_packed(heap, size):
-    top = heap[0]
-    size -= 1
-    if size > 0:
-        key = heap[size]
-        pos = 0
-        while True:
-            child = 2 * pos + 1
-            if child >= size:
-                break
-            if child + 1 < size and heap[child + 1] < heap[child]:
-                child += 1
-            ck = heap[child]
-            if key <= ck:
-                break
-            heap[pos] = ck
-            pos = child
-        heap[pos] = key
-    return top, size
 
 
 @njit(cache=True, nogil=True)
@@ -198,14 +122,14 @@ def _flood_packed(zf, sk, zord, skord, lin, out, closed, heap, pit):
         elif not np.isnan(sk[i]):
             closed[i] = True
             out[i] = sk[i]
-            size = _push_packed(heap, size, (_ordered(skord[i]) << shift) | np.uint64(i))
+            size = packed_push(heap, size, (_ordered(skord[i]) << shift) | np.uint64(i))
     noff = lin.size
     while size > 0 or head < tail:
         if head < tail:
             c = np.int64(pit[head])
             head += 1
         else:
-            top, size = _pop_packed(heap, size)
+            top, size = packed_pop(heap, size)
             c = np.int64(top & low)
         level = out[c]
         for k in range(noff):
@@ -220,4 +144,4 @@ def _flood_packed(zf, sk, zord, skord, lin, out, closed, heap, pit):
                 tail += 1
             else:
                 out[j] = zj
-                size = _push_packed(heap, size, (_ordered(zord[j]) << shift) | np.uint64(j))
+                size = packed_push(heap, size, (_ordered(zord[j]) << shift) | np.uint64(j))

@@ -23,53 +23,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from urbanrisk._heap import heap_pop, heap_push
+
 _INF = np.inf
-
-
-@numba.njit(cache=True, inline="always")
-def _heap_push(hk, hv, size, key, val):
-    i = size
-    hk[i] = key
-    hv[i] = val
-    while i > 0:
-        p = (i - 1) >> 1
-        if hk[p] <= hk[i]:
-            break
-        tk = hk[p]
-        hk[p] = hk[i]
-        hk[i] = tk
-        tv = hv[p]
-        hv[p] = hv[i]
-        hv[i] = tv
-        i = p
-    return size + 1
-
-
-@numba.njit(cache=True, inline="always")
-def _heap_pop(hk, hv, size):
-    key = hk[0]
-    val = hv[0]
-    size -= 1
-    hk[0] = hk[size]
-    hv[0] = hv[size]
-    i = 0
-    while True:
-        left = 2 * i + 1
-        if left >= size:
-            break
-        c = left
-        if left + 1 < size and hk[left + 1] < hk[left]:
-            c = left + 1
-        if hk[i] <= hk[c]:
-            break
-        tk = hk[c]
-        hk[c] = hk[i]
-        hk[i] = tk
-        tv = hv[c]
-        hv[c] = hv[i]
-        hv[i] = tv
-        i = c
-    return key, val, size
 
 
 @numba.njit(cache=True, inline="always")
@@ -92,9 +48,9 @@ def _source_pass(
     size = 0
     dist[src] = 0.0
     parent[src] = -1
-    size = _heap_push(hk, hv, size, 0.0, src)
+    size = heap_push(hk, hv, size, 0.0, src)
     while size > 0:
-        d, u, size = _heap_pop(hk, hv, size)
+        d, u, size = heap_pop(hk, hv, size)
         if d > dist[u] or settled[u] == 1:
             continue
         settled[u] = 1
@@ -106,7 +62,7 @@ def _source_pass(
             if nd_ < dist[v] and nd_ <= limit:
                 dist[v] = nd_
                 parent[v] = u
-                size = _heap_push(hk, hv, size, nd_, v)
+                size = heap_push(hk, hv, size, nd_, v)
     total = 0.0
     for t in range(m):
         u = order[t]
@@ -187,9 +143,9 @@ def _source_pass(
                 nd[u] = best
                 settled[u] = 2
                 if best <= limit:
-                    size = _heap_push(hk, hv, size, best, u)
+                    size = heap_push(hk, hv, size, best, u)
             while size > 0:
-                d, u, size = _heap_pop(hk, hv, size)
+                d, u, size = heap_pop(hk, hv, size)
                 if d > nd[u] or settled[u] == 3:
                     continue
                 settled[u] = 3
@@ -199,7 +155,7 @@ def _source_pass(
                         nd_ = d + weights[e]
                         if nd_ < nd[v] and nd_ <= limit:
                             nd[v] = nd_
-                            size = _heap_push(hk, hv, size, nd_, v)
+                            size = heap_push(hk, hv, size, nd_, v)
             s = 0.0
             for r in range(lo + 1, hi):
                 u = pre[r]

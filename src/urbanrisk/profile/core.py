@@ -25,28 +25,35 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import xarray as xr
+from tqdm.auto import tqdm
 
 from urbanrisk.errors import ConfigError
+from urbanrisk.maps import explore as explore_map
+from urbanrisk.profile import steps
 from urbanrisk.profile.config import (
     ANALYSES,
     RASTER_LAYERS,
+    RASTER_UNITS,
     LayerSource,
     ProfileConfig,
     config_from_dict,
+    layer_units,
     load_config,
 )
+from urbanrisk.profile.export import check_output_folder, export_profile
 from urbanrisk.profile.indicators import indicator_table
+from urbanrisk.profile.results import AnalysisResult, AnalysisUnavailable, MapSpec
 
 __all__ = [
     "AnalysisResult",
@@ -60,42 +67,19 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class AnalysisUnavailable(Exception):  # noqa: N818 - a signal, not an error for users
-    """Raised inside a step when a function it needs is not available; the step is skipped."""
-
-
-@dataclass
-class MapSpec:
-    """A map to draw at export time: file stem, caption and a function returning a Figure."""
-
-    name: str
-    caption: str
-    draw: Callable[[], Any]
-
-
-@dataclass
-class AnalysisResult:
-    """What one analysis produced (or why it did not run)."""
-
-    name: str
-    status: str = "skipped"  # done, skipped, failed
-    reason: str = ""
-    seconds: float = 0.0
-    rows: list[dict] = field(default_factory=list)
-    vectors: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
-    rasters: dict[str, xr.DataArray] = field(default_factory=dict)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    maps: list[MapSpec] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    citations: list[str] = field(default_factory=list)
-
-
 def load_layers(config: ProfileConfig) -> dict[str, gpd.GeoDataFrame | xr.DataArray]:
-    """Read every layer the configuration names (in-memory layers are used as given).
+    """Read every layer the configuration names, through the input contract.
 
-    A flood depth given as one file per return period is stacked along a
-    ``return_period`` dimension. With ``[compute] chunk_cells`` set, rasters are read as
-    dask arrays in chunks of that many cells per side.
+    Every raster goes through :func:`urbanrisk.layers.prepare_raster`: the declared nodata
+    (and the layer's ``nodata`` key) masked, a rotated grid warped with ``warp = true``
+    (refused otherwise), a CRS not in metres reprojected to the local UTM zone, and the
+    values converted to the units the analyses compute in (:data:`RASTER_UNITS`: flood
+    depth and DEM in metres, land surface temperature in degC, population in people),
+    from the file's units tag or the layer's ``units`` key. A flood depth given as one
+    file per return period is stacked along a ``return_period`` dimension (the files
+    must share one grid). Vector layers in a CRS not in metres are reprojected to the
+    local UTM zone. With ``[compute] chunk_cells`` set, rasters are read as dask arrays
+    in chunks of that many cells per side.
 
     Parameters
     ----------
@@ -106,50 +90,125 @@ def load_layers(config: ProfileConfig) -> dict[str, gpd.GeoDataFrame | xr.DataAr
     -------
     dict
         Layer name → GeoDataFrame or DataArray.
-    """
-    from urbanrisk.layers import read_raster, read_vector
 
+    Raises
+    ------
+    UrbanRiskError
+        The contract's error for a layer it refuses, its message starting with the
+        layer's key (``layers.population: ...``) and naming the key to set.
+    """
     cells = int(config.section("compute")["chunk_cells"])
     chunks = {"x": cells, "y": cells} if cells else None
     out: dict[str, gpd.GeoDataFrame | xr.DataArray] = {}
     for name, src in config.layers.items():
-        out[name] = _read_layer(name, src, read_raster, read_vector, chunks)
+        out[name] = _read_layer(name, src, chunks)
     return out
 
 
-def _read_layer(name: str, src: LayerSource, read_raster, read_vector, chunks):
-    if src.data is not None:
-        return src.data
+def _read_layer(name: str, src: LayerSource, chunks):
+    from urbanrisk.layers import read_vector, require_projected
+
     if name in RASTER_LAYERS:
+        if src.data is not None:
+            return _prepare_raster_layer(name, src, src.data, where=f"layers.{name}")
         if src.paths_by_return_period:
-            parts = [
-                read_raster(p, units=src.units or "m", name=name, chunks=chunks)
-                for p in src.paths_by_return_period.values()
-            ]
-            da = xr.concat(parts, dim=pd.Index(list(src.paths_by_return_period),
-                                               name="return_period"))
-            da.attrs = dict(parts[0].attrs)
-            da.name = name
-            return da.rio.write_crs(parts[0].rio.crs)
-        da = read_raster(src.path, units=src.units, name=name, chunks=chunks)
-        if "return_period" in da.dims:
-            da = da.assign_coords(return_period=da["return_period"].astype(int))
+            return _read_by_return_period(name, src, chunks)
+        return _read_raster_file(name, src, src.path, chunks, where=f"layers.{name}")
+    if src.data is not None:
+        gdf = src.data
+    else:
+        layer = src.layer
+        if layer is None and src.path is not None and src.path.suffix.lower() == ".gpkg":
+            import pyogrio
+
+            names = [n for n, _ in pyogrio.list_layers(src.path)]
+            layer = name if name in names else None
+        gdf = read_vector(src.path, layer=layer)
+    with _naming(f"layers.{name}"):
+        return require_projected(gdf, name=f"layers.{name}")
+
+
+def _read_raster_file(name: str, src: LayerSource, path: Path, chunks, *, where: str):
+    from urbanrisk.layers import read_raster
+
+    with _naming(where):
+        da = read_raster(path, name=name, chunks=chunks, warp=src.warp)
+    return _prepare_raster_layer(name, src, da, where=where, path=path)
+
+
+def _read_by_return_period(name: str, src: LayerSource, chunks) -> xr.DataArray:
+    from urbanrisk.layers import require_same_grid
+
+    rps = list(src.paths_by_return_period)
+    parts = [
+        _read_raster_file(name, src, p, chunks, where=f"layers.{name}.{rp}")
+        for rp, p in src.paths_by_return_period.items()
+    ]
+    for rp, part in zip(rps[1:], parts[1:], strict=True):
+        with _naming(f"layers.{name}.{rp}"):
+            require_same_grid(parts[0], part, names=(f"layers.{name}.{rps[0]}",
+                                                     f"layers.{name}.{rp}"))
+    # same grid checked: the coordinates of the first file stand for all (no outer join)
+    da = xr.concat(parts, dim=pd.Index(rps, name="return_period"), join="override",
+                   combine_attrs="override")
+    da.attrs = dict(parts[0].attrs)
+    da.name = name
+    return da.rio.write_crs(parts[0].rio.crs)
+
+
+def _prepare_raster_layer(name: str, src: LayerSource, da: xr.DataArray, *, where: str,
+                          path: Path | None = None) -> xr.DataArray:
+    """Units from the file's tag or the ``units`` key, then the input contract."""
+    import numpy as np
+
+    from urbanrisk.errors import UnitsError
+    from urbanrisk.layers import prepare_raster, require_class_codes
+
+    if not isinstance(da, xr.DataArray):
+        raise ConfigError([f"{where}: expected a DataArray, got {type(da).__name__}"])
+    units, problem = layer_units(name, da.attrs.get("units"), src.units,
+                                 in_memory=src.data is not None)
+    if problem:
+        file = f"{path.name} " if path is not None and problem.startswith(("has ", "is ")) \
+            else ""
+        raise UnitsError(f"{where}: {file}{problem}")
+    if src.nodata is not None:
+        # declared like a file's own nodata, so the contract masks it (NaN from here on)
+        da = da.rio.write_nodata(src.nodata, encoded=False)
+    dims = ("return_period", "band") if name == "flood_depth" else ()
+    if "return_period" in da.dims:
+        da = da.assign_coords(return_period=da["return_period"].astype(int))
+    with _naming(where):
+        da = prepare_raster(da, name=name, units=units if "units" not in da.attrs else None,
+                            to_units=RASTER_UNITS[name], allowed_dims=dims, warp=src.warp)
         if name == "landcover":
-            import numpy as np
+            require_class_codes(da, name=where)
+    if name == "landcover":
+        units = da.attrs.get("units", "class")
+        attrs = dict(da.attrs)
+        da = da.fillna(0).astype(np.int32)
+        da.attrs = attrs
+        da.attrs["units"] = units
+    return da
 
-            units = da.attrs.get("units", "class")
-            attrs = dict(da.attrs)
-            da = da.fillna(0).astype(np.int32)
-            da.attrs = attrs
-            da.attrs["units"] = units
-        return da
-    layer = src.layer
-    if layer is None and src.path is not None and src.path.suffix.lower() == ".gpkg":
-        import pyogrio
 
-        names = [n for n, _ in pyogrio.list_layers(src.path)]
-        layer = name if name in names else None
-    return read_vector(src.path, layer=layer)
+@contextlib.contextmanager
+def _naming(where: str):
+    """Re-raise the contract's errors with the layer's config key in front."""
+    from urbanrisk.errors import UrbanRiskError
+
+    try:
+        yield
+    except ConfigError:
+        raise
+    except UrbanRiskError as exc:
+        msg = str(exc)
+        if msg.startswith(where):
+            raise
+        if "rotated" in msg:
+            table = ".".join(where.split(".")[:2])  # layers.flood_depth.10 -> its table
+            msg += f" In the city TOML: [{table}] warp = true."
+        raise type(exc)(f"{where}: {msg}") from exc
 
 
 class CityProfile:
@@ -236,8 +295,6 @@ class CityProfile:
         CityProfile
             ``self``, with :attr:`results` filled.
         """
-        from urbanrisk.profile import steps
-
         t0 = time.perf_counter()
         self.started = time.time()
         self.layers = load_layers(self.config)
@@ -331,12 +388,10 @@ class CityProfile:
     def explore(self, layer: str, *, column: str | None = None, tiles: str | None = None,
                 **kwargs: Any) -> Any:
         """Interactive folium map of one result or input layer (offline with ``tiles=None``)."""
-        from urbanrisk.maps import explore
-
         pool = {**self.layers, **self.vectors, **self.rasters}
         if layer not in pool:
             raise ConfigError([f"no layer {layer!r}; available: {', '.join(sorted(pool))}"])
-        return explore(pool[layer], column=column, tiles=tiles, **kwargs)
+        return explore_map(pool[layer], column=column, tiles=tiles, **kwargs)
 
     def export(self, folder: str | os.PathLike, *, overwrite: bool = False,
                progress: bool = False) -> Path:
@@ -344,8 +399,6 @@ class CityProfile:
 
         See :func:`urbanrisk.profile.export.export_profile`.
         """
-        from urbanrisk.profile.export import export_profile
-
         return export_profile(self, folder, overwrite=overwrite, progress=progress)
 
     def __repr__(self) -> str:
@@ -354,8 +407,6 @@ class CityProfile:
 
 
 def _bar(desc: str, total: int, enabled: bool):
-    from tqdm.auto import tqdm
-
     return tqdm(total=total, desc=desc, disable=not enabled, leave=True, unit="step")
 
 
@@ -397,8 +448,6 @@ def run_profile(
     else:
         cfg = load_config(config)
     if out is not None:
-        from urbanrisk.profile.export import check_output_folder
-
         check_output_folder(out, overwrite=overwrite)
     profile = CityProfile(cfg).run(progress=progress)
     if out is not None:

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import io
 import json
 import logging
 import os
 import platform
+import re
 import shutil
 import sys
 import time
@@ -34,12 +36,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import rasterio
 import xarray as xr
+from tqdm.auto import tqdm
 
 from urbanrisk.errors import OutputExistsError
 from urbanrisk.layers import atomic_path, write_raster, write_table, write_vector
+from urbanrisk.maps import save_map
+from urbanrisk.profile.indicators import registry_table
+from urbanrisk.report import ReportMap, profile_report_html
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover - annotations only; core imports this module
     from urbanrisk.profile.core import CityProfile
 
 __all__ = [
@@ -83,20 +90,13 @@ def package_versions() -> dict[str, str]:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    try:
-        import rasterio
-
-        out["gdal"] = rasterio.__gdal_version__
-    except Exception:  # noqa: BLE001 - informative only
-        pass
+    out["gdal"] = rasterio.__gdal_version__
     return out
 
 
 def _safe(name: str) -> str:
-    from urbanrisk.profile.steps import slug
-
-    s = slug(name)
-    return s or "layer"
+    """File-safe lower-case stem: ``"SSP5-8.5 q0.5"`` → ``"ssp5_8_5_q0_5"``."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_") or "layer"
 
 
 def _inside(root: Path, rel: str) -> Path:
@@ -197,11 +197,6 @@ def export_profile(
     OutputExistsError
         The folder exists and ``overwrite`` is false, or it was not written by urbanrisk.
     """
-    from tqdm.auto import tqdm
-
-    from urbanrisk.maps import save_map
-    from urbanrisk.report import profile_report_html
-
     profile._require_run()
     t0 = time.perf_counter()
     target = Path(folder).expanduser().resolve()
@@ -230,7 +225,7 @@ def export_profile(
         for name, df in profile.tables.items():
             write_table(df, _inside(tmp, f"tables/{_safe(name)}.csv"))
             bar.update(1)
-        figures: list[tuple[Any, bytes]] = []
+        figures: list[ReportMap] = []
         failed_maps: list[tuple[str, str]] = []
         for spec in specs:
             try:
@@ -243,20 +238,17 @@ def export_profile(
                              formats=out_cfg["map_formats"], dpi=out_cfg["dpi"])
             png = next((p for p in paths if p.suffix == ".png"), None)
             if png is None:  # the report needs a PNG even when only PDF was asked for
-                import io
-
                 buf = io.BytesIO()
                 fig.savefig(buf, format="png", dpi=out_cfg["dpi"], metadata={"Software": None})
                 data = buf.getvalue()
             else:
                 data = png.read_bytes()
-            figures.append((spec, data))
+            figures.append(ReportMap(_safe(spec.name), spec.caption, data))
             bar.update(1)
         manifest = _manifest(profile)
         manifest["maps_not_drawn"] = dict(failed_maps)
         if out_cfg["report"]:
-            html = profile_report_html(profile, figures=figures, manifest=manifest,
-                                       failed_maps=failed_maps)
+            html = _report(profile, figures, failed_maps, manifest)
             with atomic_path(_inside(tmp, out_cfg["report_name"])) as p:
                 p.write_text(html, encoding="utf-8")
         bar.update(1)
@@ -275,6 +267,24 @@ def export_profile(
         raise
     logger.info("%s: profile written to %s", profile.city, target)
     return target
+
+
+def _report(profile: CityProfile, maps: list[ReportMap], failed_maps: list[tuple[str, str]],
+            manifest: dict[str, Any]) -> str:
+    """Render the HTML report from the plain data of a run profile."""
+    done = [res for res in profile.results.values() if res.status == "done"]
+    return profile_report_html(
+        profile.city,
+        profile.indicators,
+        analyses=profile.status(),
+        definitions=registry_table(),
+        methods={res.name: list(res.notes) for res in done},
+        references=[c for res in done for c in res.citations],
+        credit=profile.config.credit,
+        maps=maps,
+        failed_maps=failed_maps,
+        manifest=manifest,
+    )
 
 
 def _swap(tmp: Path, target: Path) -> None:

@@ -3,6 +3,11 @@
 The page is built from ``template.html`` (inline CSS and a small inline script that marks
 in ``<body data-images-loaded=...>`` whether every image decoded). Maps are embedded as
 base64 PNG ``data:`` URIs; nothing is loaded from elsewhere.
+
+The report takes plain data only: the tidy indicator table, a table of indicator
+definitions, the analyses' status table, method notes and references as strings, and the
+maps as PNG bytes (:class:`ReportMap`). It imports nothing from :mod:`urbanrisk.profile`;
+:func:`urbanrisk.profile.export_profile` gathers that data from a run profile.
 """
 
 from __future__ import annotations
@@ -11,19 +16,23 @@ import base64
 import datetime as _dt
 import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-if TYPE_CHECKING:  # pragma: no cover
-    from urbanrisk.profile.core import CityProfile
+from urbanrisk import __version__
+from urbanrisk.errors import InputValueError
 
-__all__ = ["render_page", "indicator_table_html", "profile_report_html", "study_report_html",
-           "png_data_uri"]
+__all__ = ["ReportMap", "render_page", "indicator_table_html", "profile_report_html",
+           "study_report_html", "png_data_uri"]
+
+#: Columns of the indicator definitions table the report reads (one row per indicator).
+DEFINITION_COLUMNS = ("key", "title", "unit", "definition", "source")
 
 _THEME_TITLES = {
     "hazard": "Flood hazard",
@@ -34,8 +43,44 @@ _THEME_TITLES = {
 }
 
 
+@dataclass(frozen=True)
+class ReportMap:
+    """One map of a report: file stem, caption and the PNG image.
+
+    Attributes
+    ----------
+    name : str
+        File stem of the map (``maps/<name>.png`` in an export); also its HTML anchor.
+    caption : str
+        One-sentence caption.
+    png : bytes
+        The PNG image, embedded in the page.
+    """
+
+    name: str
+    caption: str
+    png: bytes
+
+    def __repr__(self) -> str:
+        return f"ReportMap({self.name!r}, {len(self.png):,} PNG bytes)"
+
+
 def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
+
+
+def _definitions(definitions: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """Map indicator key → its definition record (title, unit, definition, source)."""
+    if definitions is None or len(definitions) == 0:
+        return {}
+    missing = [c for c in DEFINITION_COLUMNS if c not in definitions.columns]
+    if missing:
+        raise InputValueError(
+            f"the indicator definitions table lacks the columns {missing}; it needs "
+            f"{list(DEFINITION_COLUMNS)} (as urbanrisk.profile.indicators.registry_table() "
+            "returns)"
+        )
+    return {rec["key"]: rec for rec in definitions.to_dict(orient="records")}
 
 
 def png_data_uri(data: bytes) -> str:
@@ -58,8 +103,6 @@ def render_page(title: str, body: str) -> str:
     >>> "<title>T &amp; Co</title>" in page and "<p>hi</p>" in page
     True
     """
-    from urbanrisk import __version__
-
     text = resources.files("urbanrisk.report").joinpath("template.html").read_text("utf-8")
     return Template(text).substitute(title=_esc(title), body=body, version=_esc(__version__))
 
@@ -79,19 +122,42 @@ def _fmt(value: float, unit: str) -> str:
     return f"{v:.3g}" if v != 0 else "0"
 
 
-def indicator_table_html(table: pd.DataFrame, *, table_id: str = "indicators",
-                         show_city: bool = False) -> str:
+def indicator_table_html(
+    table: pd.DataFrame,
+    *,
+    definitions: pd.DataFrame | None = None,
+    table_id: str = "indicators",
+    show_city: bool = False,
+) -> str:
     """Render the indicator table as an HTML table grouped by theme.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy indicator table (columns city, theme, indicator, scenario, year, value, unit,
+        source).
+    definitions : pandas.DataFrame, optional
+        One row per indicator with the columns key, title, unit, definition and source
+        (``urbanrisk.profile.indicators.registry_table()``). Titles are shown, definitions
+        as hover text; without it the indicator keys are shown alone.
+    table_id : str, default "indicators"
+        HTML id of the table.
+    show_city : bool, default False
+        Add a city column (for studies).
+
+    Returns
+    -------
+    str
 
     Examples
     --------
-    >>> from urbanrisk.profile.indicators import indicator_row, indicator_table
-    >>> t = indicator_table([indicator_row("A", "eca_ha", 12.5)])
+    >>> t = pd.DataFrame({"city": ["A"], "theme": ["green"], "indicator": ["eca_ha"],
+    ...                   "scenario": [None], "year": [None], "value": [12.5],
+    ...                   "unit": ["ha"], "source": [""]})
     >>> '<td class="num">12.5</td>' in indicator_table_html(t)
     True
     """
-    from urbanrisk.profile.indicators import REGISTRY
-
+    known = _definitions(definitions)
     cols = (["City"] if show_city else []) + ["Indicator", "Scenario", "Year", "Value", "Unit",
                                               "Source"]
     head = "".join(f"<th>{c}</th>" for c in cols)
@@ -103,9 +169,9 @@ def indicator_table_html(table: pd.DataFrame, *, table_id: str = "indicators",
             rows.append(f'<tr class="theme-row"><td colspan="{len(cols)}">'
                         f"{_esc(_THEME_TITLES.get(theme, theme))}</td></tr>")
             current = theme
-        ind = REGISTRY.get(rec["indicator"])
-        title = ind.title if ind else rec["indicator"]
-        defin = ind.definition if ind else ""
+        ind = known.get(rec["indicator"], {})
+        title = ind.get("title", rec["indicator"])
+        defin = ind.get("definition", "")
         year = rec["year"]
         year_s = "" if year is None or pd.isna(year) else str(int(year))
         scen = rec["scenario"]
@@ -202,36 +268,63 @@ def _list(items: Iterable[str], cls: str = "") -> str:
 
 
 def profile_report_html(
-    profile: CityProfile,
+    city: str,
+    indicators: pd.DataFrame,
     *,
-    figures: Sequence[tuple[Any, bytes]] = (),
-    manifest: dict[str, Any] | None = None,
+    analyses: pd.DataFrame,
+    definitions: pd.DataFrame | None = None,
+    methods: Mapping[str, Sequence[str]] | None = None,
+    references: Sequence[str] = (),
+    credit: str = "",
+    maps: Sequence[ReportMap] = (),
     failed_maps: Sequence[tuple[str, str]] = (),
+    manifest: Mapping[str, Any] | None = None,
 ) -> str:
-    """Render the HTML report of one city profile.
+    """Render the HTML report of one city profile from plain data.
 
     Parameters
     ----------
-    profile : CityProfile
-        A run profile.
-    figures : sequence of (MapSpec, bytes)
-        Maps with their PNG bytes, embedded in order.
-    manifest : dict, optional
-        The run manifest; versions and input hashes are summarised at the end.
-    failed_maps : sequence of (str, str)
+    city : str
+        City name.
+    indicators : pandas.DataFrame
+        The tidy indicator table.
+    analyses : pandas.DataFrame
+        One row per analysis: analysis, status (done, skipped, failed), reason, seconds.
+    definitions : pandas.DataFrame, optional
+        Indicator definitions (see :func:`indicator_table_html`); every indicator of the
+        table should have one.
+    methods : mapping of str to sequence of str, optional
+        Analysis name → its method notes, for the analyses that ran, in report order.
+    references : sequence of str, optional
+        Literature cited by the methods (duplicates are shown once).
+    credit : str, optional
+        Data credit.
+    maps : sequence of ReportMap, optional
+        Maps, embedded in order.
+    failed_maps : sequence of (str, str), optional
         Maps that could not be drawn, with the reason.
+    manifest : mapping, optional
+        The run manifest; creation time, input hashes and versions are summarised.
 
     Returns
     -------
     str
         The complete page.
-    """
-    from urbanrisk import __version__
-    from urbanrisk.profile.indicators import REGISTRY
 
-    city = profile.city
-    table = profile.indicators
-    status = profile.status()
+    Examples
+    --------
+    >>> t = pd.DataFrame({"city": ["A"], "theme": ["green"], "indicator": ["eca_ha"],
+    ...                   "scenario": [None], "year": [None], "value": [12.5],
+    ...                   "unit": ["ha"], "source": ["x"]})
+    >>> status = pd.DataFrame({"analysis": ["green"], "status": ["done"], "reason": [""],
+    ...                        "seconds": [0.1]})
+    >>> page = profile_report_html("A", t, analyses=status,
+    ...                            methods={"green": ["Patches from parks."]})
+    >>> "<h1>City risk profile: A</h1>" in page and "Patches from parks." in page
+    True
+    """
+    table = indicators
+    known = _definitions(definitions)
     manifest = manifest or {}
     parts = [
         f"<header><h1>City risk profile: {_esc(city)}</h1>",
@@ -250,16 +343,16 @@ def profile_report_html(
         '<h2 id="analyses-h">Analyses run</h2>',
         "<p>Analyses that were skipped or failed have no rows in the indicator table; "
         "their numbers are not estimated.</p>",
-        _status_table(status),
+        _status_table(analyses),
         '<h2 id="maps">Maps</h2>',
     ]
-    if not figures:
+    if not maps:
         parts.append("<p>No maps were drawn.</p>")
-    for i, (spec, data) in enumerate(figures, 1):
+    for i, m in enumerate(maps, 1):
         parts.append(
-            f'<figure id="map-{_esc(spec.name)}"><img src="{png_data_uri(data)}" '
-            f'alt="{_esc(spec.caption)}"><figcaption>Map {i}. {_esc(spec.caption)} '
-            f"(files <code>maps/{_esc(spec.name)}.png</code>, <code>.pdf</code>)"
+            f'<figure id="map-{_esc(m.name)}"><img src="{png_data_uri(m.png)}" '
+            f'alt="{_esc(m.caption)}"><figcaption>Map {i}. {_esc(m.caption)} '
+            f"(files <code>maps/{_esc(m.name)}.png</code>, <code>.pdf</code>)"
             "</figcaption></figure>"
         )
     if failed_maps:
@@ -269,28 +362,25 @@ def profile_report_html(
         '<h2 id="indicators-h">Indicators</h2>',
         f"<p>{len(table)} values (also in <code>indicators.csv</code> and "
         "<code>indicators.json</code>). Hover over an indicator for its definition.</p>",
-        indicator_table_html(table),
+        indicator_table_html(table, definitions=definitions),
         '<h2 id="methods">Methods and references</h2>',
     ]
-    citations: list[str] = []
-    for res in profile.results.values():
-        if res.status != "done":
-            continue
-        parts.append(f"<h3>{_esc(_THEME_TITLES.get(res.name, res.name))}</h3>")
-        parts += [f'<p class="note">{_esc(n)}</p>' for n in res.notes]
-        citations += [c for c in res.citations if c not in citations]
+    for name, notes in (methods or {}).items():
+        parts.append(f"<h3>{_esc(_THEME_TITLES.get(name, name))}</h3>")
+        parts += [f'<p class="note">{_esc(n)}</p>' for n in notes]
+    citations = list(dict.fromkeys(references))
     if citations:
         parts += ["<h3>References</h3>", _list(citations, "refs")]
     parts.append('<h2 id="definitions">Indicator definitions</h2><dl>')
     for key in dict.fromkeys(table["indicator"].tolist()):
-        ind = REGISTRY[key]
-        parts.append(f"<dt><b>{_esc(ind.title)}</b> (<code>{_esc(key)}</code>, "
-                     f"{_esc(ind.unit)})</dt><dd>{_esc(ind.definition)} "
-                     f"<i>Source: {_esc(ind.source)}.</i></dd>")
+        ind = known.get(key, {})
+        parts.append(f"<dt><b>{_esc(ind.get('title', key))}</b> (<code>{_esc(key)}</code>, "
+                     f"{_esc(ind.get('unit', ''))})</dt><dd>{_esc(ind.get('definition', ''))} "
+                     f"<i>Source: {_esc(ind.get('source', ''))}.</i></dd>")
     parts.append("</dl>")
     parts.append('<h2 id="credits">Data and credits</h2>')
-    if profile.config.credit:
-        parts.append(f"<p>{_esc(profile.config.credit)}</p>")
+    if credit:
+        parts.append(f"<p>{_esc(credit)}</p>")
     inputs = manifest.get("inputs", {})
     if inputs:
         rows = "".join(
@@ -315,6 +405,8 @@ def study_report_html(
     indicators: pd.DataFrame,
     summary: pd.DataFrame,
     figure: str | Path | bytes | None = None,
+    *,
+    definitions: pd.DataFrame | None = None,
 ) -> str:
     """Render the HTML report of a multi-city study: status per city, the figure, all indicators.
 
@@ -328,6 +420,8 @@ def study_report_html(
         One row per city (any columns, e.g. city, status, stage, message, seconds).
     figure : path or bytes, optional
         PNG comparison figure, embedded.
+    definitions : pandas.DataFrame, optional
+        Indicator definitions (see :func:`indicator_table_html`).
 
     Returns
     -------
@@ -335,8 +429,9 @@ def study_report_html(
 
     Examples
     --------
-    >>> from urbanrisk.profile.indicators import empty_indicator_table
-    >>> page = study_report_html("s", empty_indicator_table(), pd.DataFrame({"city": ["a"]}))
+    >>> table = pd.DataFrame(columns=["city", "theme", "indicator", "scenario", "year",
+    ...                               "value", "unit", "source"])
+    >>> page = study_report_html("s", table, pd.DataFrame({"city": ["a"]}))
     >>> "<h1>Study: s</h1>" in page
     True
     """
@@ -356,5 +451,6 @@ def study_report_html(
         data = figure if isinstance(figure, bytes) else Path(figure).read_bytes()
         parts.append(f'<figure><img src="{png_data_uri(data)}" alt="Key indicators by city">'
                      "<figcaption>Key indicators, cities side by side.</figcaption></figure>")
-    parts += ["<h2>Indicators</h2>", indicator_table_html(indicators, show_city=True)]
+    parts += ["<h2>Indicators</h2>", indicator_table_html(indicators, definitions=definitions,
+                                                         show_city=True)]
     return render_page(f"Study: {name}", "\n".join(parts))

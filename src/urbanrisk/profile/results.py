@@ -1,0 +1,48 @@
+"""What one analysis of a city profile produced: indicator rows, layers, maps and notes.
+
+The steps (:mod:`urbanrisk.profile.steps`) fill an :class:`AnalysisResult`; the profile
+(:mod:`urbanrisk.profile.core`) keeps one per analysis and the export writes them. This
+module sits below both, so neither imports the other in a circle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import xarray as xr
+
+__all__ = ["AnalysisResult", "AnalysisUnavailable", "MapSpec"]
+
+
+class AnalysisUnavailable(Exception):  # noqa: N818 - a signal, not an error for users
+    """Raised inside a step when a function it needs is not available; the step is skipped."""
+
+
+@dataclass
+class MapSpec:
+    """A map to draw at export time: file stem, caption and a function returning a Figure."""
+
+    name: str
+    caption: str
+    draw: Callable[[], Any]
+
+
+@dataclass
+class AnalysisResult:
+    """What one analysis produced (or why it did not run)."""
+
+    name: str
+    status: str = "skipped"  # done, skipped, failed
+    reason: str = ""
+    seconds: float = 0.0
+    rows: list[dict] = field(default_factory=list)
+    vectors: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    rasters: dict[str, xr.DataArray] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    maps: list[MapSpec] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
