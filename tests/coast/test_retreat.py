@@ -107,8 +107,9 @@ def test_asset_timeline_with_inundation_and_erosion():
         geometry=[box(90, -95, 110, -85), box(90, -45, 110, -35), box(90, 60, 110, 80)],
         crs=3067)
     tl = asset_timeline(houses, conn, lv, erosion=ez, id_column="name")
-    assert set(tl.columns) == {"asset_id", "scenario", "quantile", "first_year_inundation",
-                               "first_year_erosion", "first_year", "mechanism"}
+    assert set(tl.columns) == {"asset_id", "scenario", "quantile", "connection_level_m",
+                               "first_year_inundation", "first_year_erosion", "first_year",
+                               "mechanism"}
     assert len(tl) == 3 * 2 * 3
     shore = tl[(tl.asset_id == "shore") & (tl.scenario == "SSP5-8.5") & (tl["quantile"] == 0.5)]
     # erosion 1 m/yr + Bruun reaches y=-95 (5 m landward of today's -100 shoreline) in ~2024

@@ -37,7 +37,7 @@ def test_raster_and_vector_agree():
     patches = gpd.GeoDataFrame(
         geometry=[box(0, 40, 30, 60), box(20, 0, 80, 30), box(0, 0, 10, 10)], crs=3067)
     for cbc in (False, True):
-        r = effective_mesh_size_raster(h, units=units, cross_boundary=cbc)
+        r = effective_mesh_size_raster(h, zones=units, cross_boundary=cbc)
         v = effective_mesh_size(patches, units, cross_boundary=cbc)
         np.testing.assert_allclose(r["effective_mesh_size_m2"], v["effective_mesh_size_m2"])
         np.testing.assert_allclose(r["total_area_m2"], v["total_area_m2"])
@@ -52,7 +52,7 @@ def test_matches_pylandstats():
     ours = effective_mesh_size_raster(_raster(arr == 2))
     assert ours["effective_mesh_size_ha"].iloc[0] == pytest.approx(ref_ha, rel=1e-12)
     ls4 = pls.Landscape(arr, res=(10, 10), nodata=0, neighborhood_rule="4")
-    ours4 = effective_mesh_size_raster(_raster(arr == 2), diagonal=False)
+    ours4 = effective_mesh_size_raster(_raster(arr == 2), connectivity=4)
     assert ours4["effective_mesh_size_ha"].iloc[0] == pytest.approx(
         ls4.effective_mesh_size(class_val=2), rel=1e-12)
 
@@ -63,8 +63,8 @@ def test_bounds_and_cbc_never_below_cut(rows):
     arr = np.array(rows, dtype=float)
     h = _raster(arr)
     units = gpd.GeoDataFrame(geometry=[box(0, 0, 30, 50), box(30, 0, 60, 50)], crs=3067)
-    cut = effective_mesh_size_raster(h, units=units)["effective_mesh_size_m2"]
-    cbc = effective_mesh_size_raster(h, units=units, cross_boundary=True)[
+    cut = effective_mesh_size_raster(h, zones=units)["effective_mesh_size_m2"]
+    cbc = effective_mesh_size_raster(h, zones=units, cross_boundary=True)[
         "effective_mesh_size_m2"]
     assert (cbc >= cut - 1e-9).all()
     whole = effective_mesh_size_raster(h)["effective_mesh_size_m2"].iloc[0]

@@ -2,7 +2,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
-from shapely.geometry import box
+from shapely.geometry import Polygon, box
 
 from urbanrisk.errors import InputValueError, InvalidGeometryError
 from urbanrisk.green import (
@@ -10,6 +10,7 @@ from urbanrisk.green import (
     least_cost_graph,
     node_importance,
     patch_graph,
+    patch_points,
     patches_from_polygons,
 )
 from urbanrisk.layers import raster_from_array
@@ -47,7 +48,7 @@ def test_edge_graph_matches_brute_force_pairs():
     gs = p.geometry.values
     for i in range(len(p)):
         for j in range(i + 1, len(p)):
-            if gs[i].distance(gs[j]) <= 150:
+            if gs[i].distance(gs[j]) < 150:  # strictly closer (Conefor)
                 expected.add((i, j))
     assert {tuple(sorted(e)) for e in g.edges} == expected
 
@@ -136,3 +137,63 @@ def test_least_cost_graph_bad_resistance():
     # NaN wall: no link, but no error (patches are simply not connected)
     g = least_cost_graph(parks, _resistance([[1, 1, np.nan, 1, 1]]))
     assert g.number_of_edges() == 0
+
+
+# --- #14: node point of irregular patches, and the threshold rule ---------------------
+# A C-shaped patch: the 30 x 30 m square [0, 30]² without the notch [10, 30] x [10, 20].
+# Area 900 - 200 = 700 m²; centroid x = (900·15 - 200·20) / 700 = 95/7 = 13.571 m, y = 15:
+# inside the notch, outside the patch. The point on the surface (GEOS scans the line
+# y = 15, whose only interior run is x in [0, 10]) is its midpoint (5, 15).
+C_SHAPE = Polygon([(0, 0), (30, 0), (30, 10), (10, 10), (10, 20), (30, 20), (30, 30),
+                   (0, 30)])
+
+
+@pytest.fixture
+def c_and_square():
+    # a 10 x 10 m square centred at (65, 15)
+    return patches_from_polygons(gpd.GeoDataFrame(
+        geometry=[C_SHAPE, box(60, 10, 70, 20)], crs=3067))
+
+
+def test_patch_points_of_a_c_shape_by_hand(c_and_square):
+    geo = patch_points(c_and_square, centroid="geometric")
+    assert (geo.x.iloc[0], geo.y.iloc[0]) == (pytest.approx(95 / 7), pytest.approx(15.0))
+    assert not geo.iloc[0].within(C_SHAPE)
+    inside = patch_points(c_and_square)
+    assert inside.iloc[0].within(C_SHAPE)
+    assert (inside.x.iloc[0], inside.y.iloc[0]) == (pytest.approx(5.0), pytest.approx(15.0))
+    # a convex patch keeps its centroid
+    assert (inside.x.iloc[1], inside.y.iloc[1]) == (pytest.approx(65.0), pytest.approx(15.0))
+    assert inside.index.equals(c_and_square.index)
+
+
+def test_centroid_graph_uses_a_point_inside_the_patch(c_and_square):
+    g = patch_graph(c_and_square, max_distance_m=None, distance="centroid")
+    assert g.graph["centroid"] == "inside"
+    assert g.edges[0, 1]["distance_m"] == pytest.approx(65.0 - 5.0)
+    assert (g.nodes[0]["x"], g.nodes[0]["y"]) == (pytest.approx(5.0), pytest.approx(15.0))
+    plain = patch_graph(c_and_square, max_distance_m=None, distance="centroid",
+                        centroid="geometric")
+    assert plain.edges[0, 1]["distance_m"] == pytest.approx(65.0 - 95 / 7)
+    # and the link exists or not depending on the point: 51.4 m < 55 m < 60 m
+    assert patch_graph(c_and_square, max_distance_m=55, distance="centroid",
+                       centroid="geometric").number_of_edges() == 1
+    assert patch_graph(c_and_square, max_distance_m=55,
+                       distance="centroid").number_of_edges() == 0
+    with pytest.raises(InputValueError, match="centroid"):
+        patch_graph(c_and_square, max_distance_m=55, distance="centroid", centroid="mean")
+
+
+def test_threshold_is_exclusive_like_conefor():
+    # edge-to-edge 30 m, centroid-to-centroid 40 m, both exact in binary floating point
+    parks = patches_from_polygons(gpd.GeoDataFrame(
+        geometry=[box(0, 0, 10, 10), box(40, 0, 50, 10)], crs=3067))
+    assert patch_graph(parks, max_distance_m=30).number_of_edges() == 0
+    assert patch_graph(parks, max_distance_m=30.001).number_of_edges() == 1
+    assert patch_graph(parks, max_distance_m=40, distance="centroid").number_of_edges() == 0
+    assert patch_graph(parks, max_distance_m=40.001,
+                       distance="centroid").number_of_edges() == 1
+    # least-cost links follow the same rule: cost 40 on a uniform grid
+    r = _resistance(np.ones((1, 5)))
+    assert least_cost_graph(parks, r, max_cost_m=40).number_of_edges() == 0
+    assert least_cost_graph(parks, r, max_cost_m=40.001).number_of_edges() == 1

@@ -141,8 +141,8 @@ def test_geographic_population_counts_are_not_resampled():
     zones = _gdf(centre.buffer(5_000.0), name=["all"])
     acc = green_access(site.assign(geometry=site.buffer(50)), zones, population=pop,
                        min_area_m2=0, walk_distance_m=100)
-    assert acc["residents"].iloc[0] == pytest.approx(36.0)  # all four cells, none lost
-    assert acc["residents_with_access"].iloc[0] == pytest.approx(5.0)
+    assert acc.residents == pytest.approx(36.0)  # all four cells, none lost
+    assert acc.residents_with_access == pytest.approx(5.0)
 
 
 # --------------------------------------------------------------------- non-overlap ---
@@ -158,7 +158,7 @@ def test_effective_mesh_size_refuses_units_elsewhere():
     with pytest.raises(NoOverlapError):
         effective_mesh_size(patches, _far(_boxes((0, 0), size=500)))
     with pytest.raises(NoOverlapError):
-        effective_mesh_size_raster(_grid(LC), units=_far(_boxes((0, 0))))
+        effective_mesh_size_raster(_grid(LC), zones=_far(_boxes((0, 0))))
 
 
 def test_cbi_refuses_a_city_elsewhere():
@@ -332,8 +332,8 @@ def test_reordered_landcover_gives_the_same_patches(flip):
 def test_reordered_rasters_give_the_same_mesh_cost_and_residents(flip):
     h = _grid(np.array(LC) > 0)
     units = _gdf(box(X0, Y0, X0 + 20, Y0 + 40), box(X0 + 20, Y0, X0 + 40, Y0 + 40))
-    pd.testing.assert_frame_equal(effective_mesh_size_raster(flip(h), units=units),
-                                  effective_mesh_size_raster(h, units=units))
+    pd.testing.assert_frame_equal(effective_mesh_size_raster(flip(h), zones=units),
+                                  effective_mesh_size_raster(h, zones=units))
     res = _grid(np.array([[1, 2, 4, 1], [1, 1, 1, 3], [2, 1, 1, 1], [1, 1, 5, 1]], float))
     src = _gdf(Point(X0 + 5, Y0 + 35))
     np.testing.assert_allclose(cost_distance(flip(res), src).values,
@@ -409,9 +409,10 @@ def test_cbi_scores_refuse_nan_negative_and_out_of_range():
     for bad in (NAN, INF, -INF, -0.1, 100.1):
         with pytest.raises(InputValueError, match="percent"):
             cbi_score_natural_areas(bad)
-    for bad in (NAN, INF, -1.0):
-        with pytest.raises(InputValueError, match="value_ha"):
-            cbi_score_connectivity(bad)
+    for version in ("2014", "2021"):
+        for bad in (NAN, INF, -1.0):
+            with pytest.raises(InputValueError, match="value"):
+                cbi_score_connectivity(bad, version=version)
     assert cbi_score_natural_areas(100.0) == 4 and cbi_score_natural_areas(0.0) == 0
 
 

@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -80,11 +81,52 @@ def test_polygons_dissolve_touching_and_quality():
         geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10), box(100, 0, 110, 10)],
         crs=3067,
     )
-    p = patches_from_polygons(gdf, quality_column="q")
+    p = patches_from_polygons(gdf, quality_column="q", dissolve=True)
     np.testing.assert_allclose(p["area_m2"], [200.0, 100.0])
     np.testing.assert_allclose(p["attribute"], [150.0, 100.0])
     assert p["n_parts"].tolist() == [2, 1]
+    assert p["merged_ids"].tolist() == ["0,1", "2"]
     assert len(gdf) == 3  # input untouched
+    kept = patches_from_polygons(gdf, quality_column="q")
+    np.testing.assert_allclose(kept["attribute"], [100.0, 50.0, 100.0])
+
+
+def test_polygons_touching_at_a_corner_are_kept_by_default(caplog):
+    """#14: a patch layer with ids keeps its patches; dissolving is asked for, and reported."""
+    gdf = gpd.GeoDataFrame(
+        {"patch_id": [7, 3, 9]},
+        geometry=[box(0, 0, 10, 10), box(10, 10, 30, 20), box(100, 0, 110, 10)],
+        index=["a", "b", "c"], crs=3067,
+    )
+    p = patches_from_polygons(gdf)
+    assert p["patch_id"].tolist() == [7, 3, 9]  # the user's ids
+    assert p.index.tolist() == ["a", "b", "c"]  # on the input index
+    np.testing.assert_allclose(p["area_m2"], [100.0, 200.0, 100.0])
+    assert p["n_parts"].tolist() == [1, 1, 1]
+    with caplog.at_level(logging.INFO, logger="urbanrisk.green.patches"):
+        d = patches_from_polygons(gdf, dissolve=True)
+    # the two boxes share only the point (10, 10): one patch of 300 m², reported
+    assert d["patch_id"].tolist() == [0, 1]
+    np.testing.assert_allclose(d["area_m2"], [300.0, 100.0])
+    assert d["merged_ids"].tolist() == ["7,3", "9"]
+    assert "merged" in caplog.text and "7,3" in caplog.text
+    # min_area_m2 drops a row without renumbering the others
+    assert patches_from_polygons(gdf, min_area_m2=150)["patch_id"].tolist() == [3]
+
+
+def test_polygons_ids_and_overlap_warning(caplog):
+    gdf = gpd.GeoDataFrame({"gid": ["x", "y"]},
+                           geometry=[box(0, 0, 10, 10), box(5, 0, 15, 10)], crs=3067)
+    with caplog.at_level(logging.WARNING, logger="urbanrisk.green.patches"):
+        p = patches_from_polygons(gdf, id_column="gid")
+    assert p["patch_id"].tolist() == ["x", "y"]
+    assert "overlap" in caplog.text and "x/y" in caplog.text
+    with pytest.raises(InputValueError, match="unique"):
+        patches_from_polygons(gdf.assign(gid=["x", "x"]), id_column="gid")
+    with pytest.raises(InputValueError, match="not a column"):
+        patches_from_polygons(gdf, id_column="nope")
+    with pytest.raises(InputValueError):
+        patches_from_polygons(gdf, dissolve="yes")
 
 
 def test_polygons_geographic_input_is_reprojected():

@@ -122,6 +122,30 @@ def test_construction_costs_follow_the_report_regression():
                         "industrial": (30.824, 0.3249)}.items():
         pred = a * t.gdp_per_capita_usd2010 ** b
         np.testing.assert_allclose(t[f"construction_cost_{occ}_eur2010_m2"], pred, rtol=1e-6)
+
+
+def test_construction_cost_deviation_is_the_tables_rounding():
+    """#14: the header's claim, measured: max 2.6e-7 relative, all within 4-decimal rounding."""
+    from importlib import resources
+
+    t = _jrc_costs()
+    g = t.gdp_per_capita_usd2010
+    worst = 0.0
+    for occ, (a, b) in {"residential": (24.078, 0.3852), "commercial": (33.642, 0.3574),
+                        "industrial": (30.824, 0.3249)}.items():
+        c = t[f"construction_cost_{occ}_eur2010_m2"]
+        pred = a * g ** b
+        worst = max(worst, float(((c - pred).abs() / pred).max()))
+        # cost rounded to 4 decimals (5e-5) plus GDP rounded to 4 decimals, propagated
+        bound = 5e-5 + b * pred * 5e-5 / g
+        assert ((c - pred).abs() <= bound * (1 + 1e-9)).all()
+    assert 2.5e-7 < worst < 2.6e-7 + 5e-9
+    header = resources.files("urbanrisk.hazard").joinpath(
+        "data", "jrc_construction_cost.csv").read_text("utf-8")
+    assert "1e-9" not in header and "2.6e-7" in header
+
+
+def test_construction_cost_lookups():
     assert jrc_construction_cost("Finland") == pytest.approx(1508.166, abs=1e-3)
     assert jrc_construction_cost("fin", "industrial") == pytest.approx(1010.273, abs=1e-3)
     with pytest.raises(InputValueError):

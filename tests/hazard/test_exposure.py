@@ -310,14 +310,17 @@ def test_line_lengths_match_shapely_reference(pts, grid10):
         assert got.get(k, 0) == pytest.approx(ref.get(k, 0), abs=1e-6)
 
 
-def test_lines_outside_are_nodata(grid10, caplog):
+def test_lines_outside_are_outside_not_nodata(grid10, caplog):
     lines = gdf([LineString([(8, 5), (12, 5)]), LineString([(20, 20), (30, 20)])])
     with caplog.at_level(logging.WARNING):
         out = line_exposure(lines, grid10, bins=[0])
     per = out.groupby(["feature", "hazard_class"]).length_m.sum()
-    assert per[(0, "nodata")] == pytest.approx(2) and per[(0, "> 0 m")] == pytest.approx(2)
-    assert per[(1, "nodata")] == pytest.approx(10)
-    assert "1 of 2 features" in caplog.text
+    assert per[(0, "outside")] == pytest.approx(2) and per[(0, "> 0 m")] == pytest.approx(2)
+    assert per[(1, "outside")] == pytest.approx(10)
+    assert "nodata" not in set(out.hazard_class)
+    assert out.loc[out.hazard_class == "outside", ["class_lower", "class_upper"]].isna().all(
+        axis=None)
+    assert "1 of 2 features are outside the raster's extent" in caplog.text
 
 
 def test_lines_multiband(depth_rp):

@@ -1,11 +1,12 @@
 """Hydrologically connected inundation for any number of water levels from one pass.
 
 NOAA's sea-level-rise viewer maps a water level L in two steps: cells at or below L, then
-only those connected to the sea (NOAA OCM 2017, *Detailed method for mapping sea level rise
-inundation*). Done per level, that is one connected-component labelling per scenario,
-quantile and year. Here one **priority-flood** (Barnes, Lehman & Mulla 2014) gives every
-cell its *connection level*: the lowest water level at which a path of cells at or below the
-water joins it to the sea (the minimax path height from the sea). Then, for any level L,
+only those connected to the sea (NOAA Office for Coastal Management 2017, *Detailed Method
+for Mapping Sea Level Rise Inundation*). Done per level, that is one connected-component
+labelling per scenario, quantile and year. Here one **priority-flood** (Barnes, Lehman &
+Mulla 2014) gives every cell its *connection level*: the lowest water level at which a path
+of cells at or below the water joins it to the sea (the minimax path height from the sea).
+Then, for any level L,
 
 * connected inundation = ``connection_level <= L``;
 * low-lying but not connected = ``height <= L`` and ``connection_level > L`` (NOAA's
@@ -13,8 +14,15 @@ water joins it to the sea (the minimax path height from the sea). Then, for any 
 * depth = ``L − height`` on the connected cells;
 * the first year a cell is reached = the first year with ``level(t) >= connection_level``.
 
-All thresholds are compared in float64. Heights and levels must be in the same vertical
-frame: pass the DEM through :func:`urbanrisk.coast.reference_dem` and the levels through
+**Precision.** Every comparison of a water level with a height or a connection level is
+made in the precision the heights are stored in: the level is first rounded to the raster's
+float type (float32 for a float32 DEM) and the comparison ``height <= level`` is then exact.
+A cell whose stored height equals the level as written (0.1 m in a float32 DEM and a level
+of 0.1) is therefore *at* the water level and counts as reached, with depth 0; comparing the
+float32 height 0.100000001 with the float64 level 0.1 would call it dry.
+
+Heights and levels must be in the same vertical frame: pass the DEM through
+:func:`urbanrisk.coast.reference_dem` and the levels through
 :func:`urbanrisk.coast.water_levels` with the same :class:`~urbanrisk.coast.VerticalReference`;
 the functions here refuse levels and DEMs whose ``attrs["vertical_reference"]`` differ.
 
@@ -35,6 +43,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -58,7 +67,14 @@ from urbanrisk.units import convert, normalize_units
 
 __all__ = [
     "INUNDATION_CLASSES",
+    "CONFIDENCE_CLASSES",
+    "SEA_SEED_MIN_SHARE",
+    "SeaSeed",
     "connection_level",
+    "sea_seed",
+    "land_reached",
+    "inundation_area",
+    "inundation_confidence",
     "inundation_extent",
     "inundation_depth",
     "inundation_probability",
@@ -78,6 +94,31 @@ INUNDATION_CLASSES: dict[int, str] = {
     2: "low-lying, not connected",
     3: "sea",
 }
+
+#: Codes of :func:`inundation_confidence` (NOAA's three confidence classes).
+CONFIDENCE_CLASSES: dict[int, str] = {
+    -1: "sea or nodata",
+    0: "high-confidence dry",
+    1: "low confidence",
+    2: "high-confidence inundated",
+}
+
+#: An automatic sea seed (``sea_level_m=``) that finds fewer sea cells than this share of
+#: the DEM's valid cells is reported with a warning (see :func:`sea_seed`).
+SEA_SEED_MIN_SHARE = 0.01
+
+
+def _in_precision(levels: object, dtype: object) -> np.ndarray:
+    """Water levels rounded to the precision heights of ``dtype`` are stored in (float64 out).
+
+    Comparing ``height <= level`` after this is the comparison in the heights' own
+    precision (float32 → float64 is exact), so a height equal to the level is at it.
+    """
+    dt = np.dtype(dtype)
+    lv = np.asarray(levels, dtype="float64")
+    if np.issubdtype(dt, np.floating) and dt.itemsize < 8:
+        return lv.astype(dt).astype("float64")
+    return lv
 
 
 # --------------------------------------------------------------------------------------
@@ -119,7 +160,8 @@ def _numeric_array(values: object, name: str) -> np.ndarray:
     arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
         require_numbers(arr, name=name)  # raises, naming the non-numeric values
-    return arr.astype("float64")
+    # float32 stays float32: the precision levels are compared in (see _in_precision)
+    return arr.astype("float32" if arr.dtype == np.float32 else "float64")
 
 
 def _levels_array(levels: float | Sequence[float] | xr.DataArray) -> xr.DataArray:
@@ -366,9 +408,119 @@ def connection_level(
     >>> connection_level(dem, sea_level_m=0.0, connectivity=4).values[1].tolist()
     [nan, 1.0, 2.0, 2.0, 2.0]
     """
-    return _connection_level(*_connection_inputs(
+    out = _connection_level(*_connection_inputs(
         dem, sea=sea, sea_level_m=sea_level_m, connectivity=connectivity, barriers=barriers,
         connectors=connectors, barrier_crest_m=barrier_crest_m))
+    seed = sea_seed(out)
+    if seed.warning:
+        logger.warning("%s", seed.warning)
+    return out
+
+
+@dataclass(frozen=True)
+class SeaSeed:
+    """Which cells the sea was seeded from, and how much sea that gave.
+
+    Attributes
+    ----------
+    seed : str
+        ``"sea polygons"``, ``"sea mask"`` or ``"edge cells at or below sea_level_m = … m"``.
+    automatic : bool
+        True for the edge-cell seed (``sea_level_m=``), False for a sea mask or polygons.
+    seed_cells : int
+        Cells the flood started from (mask cells, or edge cells at or below the level).
+    sea_cells : int
+        Cells that are sea in the result (seed cells, plus for the edge seed every cell
+        connected to them at or below the level).
+    sea_area_m2 : float
+        ``sea_cells`` × cell area.
+    sea_share : float
+        ``sea_cells`` / valid DEM cells.
+    warning : str
+        Non-empty when the automatic seed found almost no sea (less than
+        :data:`SEA_SEED_MIN_SHARE` of the DEM).
+    """
+
+    seed: str
+    automatic: bool
+    seed_cells: int
+    sea_cells: int
+    sea_area_m2: float
+    sea_share: float
+    warning: str = ""
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row, one column per field."""
+        return pd.DataFrame([asdict(self)])
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
+
+    def describe(self) -> str:
+        """One sentence for a report."""
+        text = (f"The sea was seeded from the {self.seed} ({self.seed_cells} cells), giving "
+                f"{self.sea_cells} sea cells ({self.sea_area_m2 / 1e6:.3g} km², "
+                f"{100 * self.sea_share:.3g} % of the DEM).")
+        return f"{text} Warning: {self.warning}" if self.warning else text
+
+
+def sea_seed(connection: xr.DataArray) -> SeaSeed:
+    """Report how the sea of a connection level was seeded (which cells, how many).
+
+    The answer of a bathtub model depends strongly on where the sea is: edge cells at or
+    below a level find only the sea that reaches the raster edge, while a sea mask or
+    polygons fix it explicitly (on one real DEM the answer was 0.04 km² with one and
+    146 km² with the other). The automatic edge
+    seed is flagged with a ``warning`` when it finds less than :data:`SEA_SEED_MIN_SHARE`
+    of the DEM's valid cells (:func:`connection_level` also logs it).
+
+    Parameters
+    ----------
+    connection : xarray.DataArray
+        Output of :func:`connection_level`.
+
+    Returns
+    -------
+    SeaSeed
+
+    Examples
+    --------
+    Only the corner cell of this 3 × 3 DEM is at or below 0 m on the edge:
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> dem = raster_from_array(np.array([[0.0, 1.0, 1.0], [1.0, 2.0, 2.0], [1.0, 2.0, 2.0]]),
+    ...                         crs=3067, transform=(10, 0, 0, 0, -10, 30), units="m")
+    >>> s = sea_seed(connection_level(dem, sea_level_m=0.0))
+    >>> s.seed_cells, s.sea_cells, s.sea_area_m2, round(s.sea_share, 3)
+    (1, 1, 100.0, 0.111)
+    """
+    conn = _check_connection(connection)
+    a = conn.attrs
+    if "sea_seed" not in a:
+        raise InputValueError(
+            "This connection level carries no sea-seed record; recompute it with "
+            "connection_level()."
+        )
+    from urbanrisk.layers import cell_area_m2
+
+    valid = max(int(a["valid_cells"]), 1)
+    sea_cells = int(a["sea_cells"])
+    share = sea_cells / valid
+    automatic = bool(int(a["sea_seed_automatic"]))
+    area = sea_cells * cell_area_m2(conn)
+    warning = ""
+    if automatic and share < SEA_SEED_MIN_SHARE:
+        warning = (
+            f"the automatic sea seed ({a['sea_seed']}) found only {sea_cells} sea cells "
+            f"({area / 1e6:.3g} km², {100 * share:.2g} % of the DEM). The sea may be masked "
+            "as nodata, lie outside the DEM or the heights may be in another vertical "
+            "reference; the inundated area depends strongly on the seed, so pass the sea "
+            "as polygons or a mask (sea=...)."
+        )
+    return SeaSeed(seed=str(a["sea_seed"]), automatic=automatic,
+                   seed_cells=int(a["sea_seed_cells"]), sea_cells=sea_cells,
+                   sea_area_m2=float(area), sea_share=float(share), warning=warning)
 
 
 def _connection_inputs(
@@ -385,7 +537,8 @@ def _connection_inputs(
 
     Returns the prepared DEM, the sea mask (booleans on its grid) or ``None``, the sea
     level or ``None``, the connectivity, the barrier lines with their crests (or
-    ``None``) and the connector lines with their inverts (or ``None``).
+    ``None``), the connector lines with their inverts (or ``None``) and the kind of sea
+    seed (``"sea polygons"``, ``"sea mask"`` or ``"edge cells"``).
     """
     raw_dem = dem
     dem = _check_dem(dem)
@@ -416,7 +569,9 @@ def _connection_inputs(
             inv = np.full(len(c), np.nan)
         culverts = (c, inv)
     mask = None
+    seed_kind = "edge cells"
     if sea is not None:
+        seed_kind = "sea polygons"
         if isinstance(sea, gpd.GeoDataFrame | gpd.GeoSeries):
             from rasterio.features import rasterize
 
@@ -427,6 +582,7 @@ def _connection_inputs(
                              dtype="uint8").astype(bool)
         elif isinstance(sea, xr.DataArray):
             mask = _sea_mask(sea, raw_dem, dem)
+            seed_kind = "sea mask"
         else:
             raise InputValueError("sea must be a boolean DataArray or a GeoDataFrame of polygons.")
     elif lvl is None:
@@ -434,7 +590,7 @@ def _connection_inputs(
             "Say where the sea is: pass sea= (mask or polygons) or sea_level_m= (edge cells at "
             "or below this height)."
         )
-    return dem, mask, lvl, connectivity, walls, culverts
+    return dem, mask, lvl, connectivity, walls, culverts, seed_kind
 
 
 def _connection_level(
@@ -444,6 +600,7 @@ def _connection_level(
     connectivity: int,
     walls: tuple | None,
     culverts: tuple | None,
+    seed_kind: str = "edge cells",
 ) -> xr.DataArray:
     """Compute the connection level on checked inputs (see :func:`_connection_inputs`)."""
     _require_memory_for_flood(dem)
@@ -485,7 +642,8 @@ def _connection_level(
     else:
         edge = np.zeros(z.shape, bool)
         edge[0, :] = edge[-1, :] = edge[:, 0] = edge[:, -1] = True
-        mask = edge & (z.astype("float64") <= lvl)
+        lvl_z = float(_in_precision(lvl, z.dtype))  # compared in the heights' precision
+        mask = edge & (z <= lvl_z)
         if not mask.any():
             raise InputValueError(
                 f"No sea cell found: no cell on the raster edge is at or below "
@@ -500,17 +658,27 @@ def _connection_level(
     # A connector cell is reached through the culvert but its ground is not lowered.
     conn = np.where(np.isnan(ground), np.nan, np.maximum(conn, ground))
     conn[np.isposinf(ground)] = np.inf  # never-overtopped barrier cells
+    conn = conn.astype(z.dtype)
     if sea_mask is not None:
         conn[mask] = np.nan
+        seed_label = seed_kind
     else:
-        conn[conn.astype("float64") <= lvl] = np.nan
-    out = dem.copy(data=conn.astype(z.dtype))
+        conn[conn <= lvl_z] = np.nan
+        seed_label = f"edge cells at or below sea_level_m = {lvl:g} m"
+    valid = int((~np.isnan(ground)).sum())
+    sea_cells = int(np.isnan(conn).sum()) - (ground.size - valid)
+    out = dem.copy(data=conn)
     out.name = "connection_level"
     out.attrs = {
         "units": "m",
         "kind": "connection_level",
         "connectivity": connectivity,
         "long_name": "lowest water level connecting the cell to the sea",
+        "sea_seed": seed_label,
+        "sea_seed_automatic": int(sea_mask is None),
+        "sea_seed_cells": int(mask.sum()),
+        "sea_cells": sea_cells,
+        "valid_cells": valid,
     }
     if "vertical_reference" in dem.attrs:
         out.attrs["vertical_reference"] = dem.attrs["vertical_reference"]
@@ -528,12 +696,17 @@ def _stack_inputs(dem: xr.DataArray, connection: xr.DataArray, levels: xr.DataAr
     """Heights, connection levels and water levels as arrays that broadcast together.
 
     The heights and connection levels keep their backing (numpy or dask), so a thresholded
-    result of dask inputs stays lazy; the levels get two trailing axes for (y, x).
+    result of dask inputs stays lazy; the levels get two trailing axes for (y, x). Returns
+    ``(z, c, level, level_z, level_c)``: ``level`` as given (for depths), ``level_z`` and
+    ``level_c`` rounded to the precision of the heights and of the connection levels (for
+    comparisons, see :func:`_in_precision`).
     """
     z = dem.data.astype("float64")
     c = connection.data.astype("float64")
     lv = np.asarray(levels.values, dtype="float64")
-    return z, c, lv.reshape(lv.shape + (1, 1))
+    shape = lv.shape + (1, 1)
+    return (z, c, lv.reshape(shape), _in_precision(lv, dem.dtype).reshape(shape),
+            _in_precision(lv, connection.dtype).reshape(shape))
 
 
 def _wrap(values: np.ndarray, levels: xr.DataArray, grid: xr.DataArray, name: str,
@@ -590,11 +763,11 @@ def inundation_extent(
     connection = _check_connection(connection, dem)
     lv_da = _levels_array(levels)
     _check_reference(lv_da, dem, connection)
-    z, c, level = _stack_inputs(dem, connection, lv_da)
+    z, c, _, level_z, level_c = _stack_inputs(dem, connection, lv_da)
     base = np.where(np.isnan(z), -1, np.where(np.isnan(c), 3, 0)).astype("int8")
     land = base == 0
-    conn = land & (c <= level)
-    low = land & (z <= level) & ~conn
+    conn = land & (c <= level_c)
+    low = land & (z <= level_z) & ~conn
     out = np.where(conn, 1, np.where(low, 2, base)).astype("int8")
     return _wrap(out, lv_da, dem, "inundation_class",
                  {"classes": json.dumps({str(k): v for k, v in INUNDATION_CLASSES.items()}),
@@ -629,9 +802,194 @@ def inundation_depth(
     connection = _check_connection(connection, dem)
     lv_da = _levels_array(levels)
     _check_reference(lv_da, dem, connection)
-    z, c, level = _stack_inputs(dem, connection, lv_da)
-    out = np.where(c <= level, level - z, np.nan).astype("float32")
+    z, c, level, level_z, level_c = _stack_inputs(dem, connection, lv_da)
+    # at the water level in the heights' precision: depth 0, never a float32 crumb below it
+    out = np.where(c <= level_c, np.maximum(level_z - z, 0.0), np.nan).astype("float32")
     return _wrap(out, lv_da, dem, "flood_depth", {"units": "m"})
+
+
+def land_reached(
+    dem: xr.DataArray,
+    connection: xr.DataArray,
+    levels: float | Sequence[float] | xr.DataArray,
+    *,
+    present_level_m: float = 0.0,
+) -> xr.DataArray:
+    """Land newly reached by the sea at each level: connected now, not connected today.
+
+    A cell is newly reached at level ``L`` when it is hydrologically connected to the sea at
+    ``L`` (``connection_level <= L``) and was not at today's water level
+    (``connection_level > present_level_m``). Cells already under connected water today
+    (below the present level, next to a sea polygon or mask) are water, not land reached;
+    a polder below the present level behind a dike is land, reached once the dike is
+    overtopped. Comparisons are made in the heights' precision (see the module notes).
+
+    Parameters
+    ----------
+    dem, connection, levels
+        As in :func:`inundation_extent`.
+    present_level_m : float, default 0
+        Today's water level in the same frame (0 = the water surface of
+        :func:`~urbanrisk.coast.reference_dem`, e.g. mean sea level 1995–2014).
+
+    Returns
+    -------
+    xarray.DataArray
+        float32, dims ``(*level dims, y, x)``: 1 = land newly reached, 0 = land not reached,
+        NaN on the sea and nodata; ``attrs["units"] = "1"``. ``.sum(("y", "x"))`` counts
+        the cells; :func:`inundation_area` gives the areas.
+
+    Examples
+    --------
+    Sea, a cell at −0.2 m next to the sea polygon (water today), 0.5 m, 2 m:
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> dem = raster_from_array(np.array([[-1.0, -0.2, 0.5, 2.0]]), crs=3067,
+    ...                         transform=(10, 0, 0, 0, -10, 10), units="m")
+    >>> conn = connection_level(dem, sea=dem.copy(data=[[1, 0, 0, 0]]))
+    >>> land_reached(dem, conn, [0.0, 1.0]).values.tolist()
+    [[[nan, 0.0, 0.0, 0.0]], [[nan, 0.0, 1.0, 0.0]]]
+    """
+    dem = _check_dem(dem)
+    connection = _check_connection(connection, dem)
+    present = require_number(present_level_m, name="present_level_m", units="m")
+    lv_da = _levels_array(levels)
+    _check_reference(lv_da, dem, connection)
+    z, c, _, _, level_c = _stack_inputs(dem, connection, lv_da)
+    today = float(_in_precision(present, connection.dtype))
+    reached = (c <= level_c) & (c > today)
+    out = np.where(np.isnan(c), np.nan, reached).astype("float32")
+    return _wrap(out, lv_da, dem, "land_reached",
+                 {"units": "1", "present_level_m": present})
+
+
+def inundation_area(
+    dem: xr.DataArray,
+    connection: xr.DataArray,
+    levels: float | Sequence[float] | xr.DataArray,
+    *,
+    present_level_m: float = 0.0,
+) -> xr.Dataset:
+    """Area of land newly reached by the sea, and of all the water, at each level (m²).
+
+    Cell areas come from the grid (:func:`urbanrisk.layers.cell_area_m2`).
+
+    * ``newly_reached_m2`` — land connected at the level and not connected at today's
+      level (:func:`land_reached`): what a planner calls the area the sea takes;
+    * ``water_today_m2`` — cells outside the sea seed connected at or below today's level
+      (e.g. channels and lagoons below sea level next to a sea polygon);
+    * ``sea_m2`` — the sea seed (sea mask/polygon cells, or the edge-seeded sea);
+    * ``water_m2`` — all water at the level: ``sea_m2 + water_today_m2 +
+      newly_reached_m2``.
+
+    Parameters
+    ----------
+    dem, connection, levels
+        As in :func:`inundation_extent`.
+    present_level_m : float, default 0
+        Today's water level in the same frame (see :func:`land_reached`).
+
+    Returns
+    -------
+    xarray.Dataset
+        The four areas with the level dims; ``attrs``: ``present_level_m``,
+        ``cell_area_m2``, ``sea_seed`` (see :func:`sea_seed`). ``.to_dataframe()`` gives a
+        tidy table.
+
+    Examples
+    --------
+    The DEM of :func:`land_reached`, 10 m cells (100 m² each):
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> dem = raster_from_array(np.array([[-1.0, -0.2, 0.5, 2.0]]), crs=3067,
+    ...                         transform=(10, 0, 0, 0, -10, 10), units="m")
+    >>> conn = connection_level(dem, sea=dem.copy(data=[[1, 0, 0, 0]]))
+    >>> a = inundation_area(dem, conn, [0.0, 1.0])
+    >>> a["newly_reached_m2"].values.tolist(), a["water_m2"].values.tolist()
+    ([0.0, 100.0], [200.0, 300.0])
+    """
+    from urbanrisk.layers import cell_area_m2
+
+    reached = land_reached(dem, connection, levels, present_level_m=present_level_m)
+    connection = _check_connection(connection)
+    cell = cell_area_m2(connection)
+    c = connection.values.astype("float64")
+    today = float(_in_precision(reached.attrs["present_level_m"], connection.dtype))
+    seed = sea_seed(connection) if "sea_seed" in connection.attrs else None
+    sea_cells = seed.sea_cells if seed is not None else int(np.isnan(c).sum())
+    water_today = float((c <= today).sum()) * cell
+    newly = (reached.sum(("y", "x")) * cell).reset_coords(drop=True)
+    dims = [d for d in reached.dims if d not in ("y", "x")]
+    coords = {d: reached[d] for d in dims if d in reached.coords}
+    full = xr.DataArray(np.ones(newly.shape), dims=dims, coords=coords)
+    ds = xr.Dataset({
+        "newly_reached_m2": newly.astype("float64"),
+        "water_today_m2": full * water_today,
+        "sea_m2": full * (sea_cells * cell),
+    })
+    ds["water_m2"] = ds["sea_m2"] + ds["water_today_m2"] + ds["newly_reached_m2"]
+    for v in ds.data_vars:
+        ds[v].attrs["units"] = "m2"
+    ds.attrs = {"present_level_m": reached.attrs["present_level_m"], "cell_area_m2": cell,
+                "sea_seed": seed.seed if seed is not None else "unknown"}
+    return ds
+
+
+def inundation_confidence(
+    connection: xr.DataArray,
+    levels: float | Sequence[float] | xr.DataArray,
+    *,
+    dem_rmse_m: float,
+    datum_rmse_m: float = 0.0,
+    confidence: float = 0.8,
+) -> xr.DataArray:
+    """NOAA's three confidence classes of connected inundation.
+
+    From the probability of :func:`inundation_probability`: ``2`` = high-confidence
+    inundated (``P >= confidence``), ``0`` = high-confidence dry
+    (``P <= 1 − confidence``), ``1`` = low confidence between, ``−1`` = sea or nodata
+    (:data:`CONFIDENCE_CLASSES`). With the default 0.8 these are NOAA's classes: mapped
+    correctly "more than 8 out of 10 times" as inundated or as dry (NOAA Office for
+    Coastal Management 2017, *Detailed Method for Mapping Sea Level Rise Inundation*).
+
+    Parameters
+    ----------
+    connection, levels, dem_rmse_m, datum_rmse_m
+        As in :func:`inundation_probability`.
+    confidence : float, default 0.8
+        Level of the high-confidence classes, in (0.5, 1).
+
+    Returns
+    -------
+    xarray.DataArray
+        int8, dims ``(*level dims, y, x)``; ``attrs["classes"]`` the JSON code→name map.
+
+    Examples
+    --------
+    σ = 0.25 m; a cell 0.3 m below the level (P = 0.885), one at it (0.5), one 0.3 m above
+    (0.115):
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> dem = raster_from_array(np.array([[0.0, 0.7, 1.0, 1.3]]), crs=3067,
+    ...                         transform=(1, 0, 0, 0, -1, 1), units="m")
+    >>> conn = connection_level(dem, sea_level_m=0.0)
+    >>> inundation_confidence(conn, 1.0, dem_rmse_m=0.15, datum_rmse_m=0.2).values.tolist()
+    [[[-1, 2, 1, 0]]]
+    """
+    level = require_number(confidence, name="confidence", low=0.5, high=1.0, low_open=True,
+                           high_open=True)
+    p = inundation_probability(connection, levels, dem_rmse_m=dem_rmse_m,
+                               datum_rmse_m=datum_rmse_m)
+    v = p.values
+    out = np.where(np.isnan(v), -1, np.where(v >= level, 2, np.where(v <= 1 - level, 0, 1)))
+    res = p.copy(data=out.astype("int8"))
+    res.name = "inundation_confidence"
+    res.attrs = {"units": "class", "confidence": level, "sigma_m": p.attrs["sigma_m"],
+                 "classes": json.dumps({str(k): v for k, v in CONFIDENCE_CLASSES.items()})}
+    return res
 
 
 def inundation_probability(
@@ -643,15 +1001,18 @@ def inundation_probability(
 ) -> xr.DataArray:
     """Probability of connected inundation from DEM and datum error (NOAA).
 
-    NOAA's confidence mapping (NOAA OCM 2017, *Mapping coastal inundation primer*;
-    Schmid, Hadley & Waters 2014, J. Coastal Research 30(3)) treats the height error as
-    normal with ``σ = sqrt(RMSE_dem² + RMSE_datum²)`` and gives
-    ``P = Φ((L − z) / σ)``. Applied here to the connection level instead of the height:
-    where a cell is directly connected (``connection == height``) it is NOAA's formula;
-    behind a sill it is the probability that the sill is overtopped, an upper bound for
-    the cell (the sill's and the cell's errors are taken as fully correlated). The NOAA
-    "80 % confidence" inundation extent is ``P >= 0.8``. For independent cell errors use
-    :func:`inundation_probability_monte_carlo`.
+    NOAA's confidence mapping (NOAA Office for Coastal Management 2017, *Detailed Method for
+    Mapping Sea Level Rise Inundation*; Schmid, Hadley & Waters 2014, *Mapping and portraying
+    inundation uncertainty of bathtub-type models*, J. Coastal Research 30(3)) treats the
+    height error as normal, combining the DEM's and the tidal-surface (VDatum) RMSE; here ``σ =
+    sqrt(RMSE_dem² + RMSE_datum²)`` (the root-sum-square is the standard reading of
+    "combined"), and ``P = Φ((L − z) / σ)``. Applied here to the connection level instead of
+    the height: where a cell is directly connected (``connection == height``) it is NOAA's
+    formula; behind a sill it is the probability that the sill is overtopped, an upper bound
+    for the cell (the sill's and the cell's errors are taken as fully correlated). NOAA maps
+    three classes: high-confidence inundated (``P >= 0.8``), high-confidence dry (``P <= 0.2``)
+    and low confidence between; :func:`inundation_confidence` gives them. For independent cell
+    errors use :func:`inundation_probability_monte_carlo`.
 
     Parameters
     ----------
@@ -686,7 +1047,7 @@ def inundation_probability(
     sigma = float(np.hypot(s_dem, s_dat))
     lv_da = _levels_array(levels)
     _check_reference(lv_da, connection)
-    lv = lv_da.values.astype("float64")
+    lv = _in_precision(lv_da.values, connection.dtype)
     c = connection.values.astype("float64")
     with np.errstate(invalid="ignore"):
         p = ndtr((lv.reshape(lv.shape + (1, 1)) - c) / sigma)
@@ -875,7 +1236,7 @@ def first_flood_year(
         levels = levels.sortby("year")
         years = np.asarray(levels["year"].values)
     other = [d for d in levels.dims if d != "year"]
-    lv = levels.transpose(*other, "year").values.astype("float64")
+    lv = _in_precision(levels.transpose(*other, "year").values, conn_da.dtype)
     flat = lv.reshape(-1, years.size)
     out = _first_years(conn_da.values, flat, years)
     out = out.reshape(tuple(levels.sizes[d] for d in other) + conn_da.shape)

@@ -46,6 +46,7 @@ from shapely.geometry import Polygon
 from urbanrisk.coast.inundation import (
     _check_connection,
     _check_reference,
+    _in_precision,
     _levels_array,
     first_flood_year,
 )
@@ -64,6 +65,7 @@ from urbanrisk.layers import (
     cell_area_m2,
     prepare_vector,
     require_number,
+    require_numbers,
     require_numeric_column,
     require_overlap,
 )
@@ -74,6 +76,7 @@ __all__ = [
     "erosion_zones",
     "retreat_zones",
     "asset_timeline",
+    "assets_reached",
 ]
 
 logger = logging.getLogger(__name__)
@@ -116,7 +119,9 @@ def asset_connection_level(
     Returns
     -------
     pandas.Series
-        Connection level (m) per asset id, ``attrs["vertical_reference"]`` as the raster's.
+        Connection level (m) per asset id, in the raster's float type (float32 for a
+        float32 DEM, the precision :func:`~urbanrisk.coast.first_flood_year` compares
+        levels in); ``attrs["vertical_reference"]`` as the raster's.
 
     Raises
     ------
@@ -145,11 +150,13 @@ def asset_connection_level(
         raise InputValueError("assets must be a GeoDataFrame.")
     ids = _asset_ids(assets, id_column)
     a = prepare_vector(assets, name="assets", like=connection)
-    values = connection.values.astype("float64")
+    # kept in the raster's float type: water levels are compared in that precision
+    dtype = connection.dtype if np.issubdtype(connection.dtype, np.floating) else "float64"
+    values = connection.values.astype(dtype)
     ny, nx = values.shape
     t = connection.rio.transform()
     inv = ~t
-    out = np.full(len(a), np.nan)
+    out = np.full(len(a), np.nan, dtype=dtype)
     for k, geom in enumerate(a.geometry):
         x0, y0, x1, y1 = geom.bounds
         cols, rows = zip(*[inv * (x, y) for x, y in ((x0, y0), (x1, y1), (x0, y1), (x1, y0))],
@@ -420,7 +427,7 @@ def retreat_zones(
         item = stacked.isel(_combo=k)
         level = float(item.values)
         keys = {d: item[d].item() for d in levels.dims}
-        wet = (c <= level).astype("uint8")
+        wet = (c <= float(_in_precision(level, connection.dtype))).astype("uint8")
         geoms = [shapely.geometry.shape(g) for g, v in shapes(wet, mask=wet.astype(bool),
                                                              transform=transform) if v == 1]
         inund = shapely.union_all(geoms) if geoms else Polygon()
@@ -472,8 +479,17 @@ def asset_timeline(
     Returns
     -------
     pandas.DataFrame
-        Tidy: ``asset_id``, the level dims except ``year``, ``first_year_inundation``,
-        ``first_year_erosion``, ``first_year``, ``mechanism``.
+        Tidy, one row per asset and combination of the level dims except ``year``:
+        ``asset_id``, those dims, ``connection_level_m`` (:func:`asset_connection_level`),
+        ``first_year_inundation``, ``first_year_erosion``, ``first_year`` (NaN: not
+        reached within the years) and ``mechanism``. Count assets reached by given years
+        with :func:`assets_reached`.
+
+    Notes
+    -----
+    The first year is resolved to the years of ``levels``: give annual levels (e.g. from
+    :func:`~urbanrisk.coast.annual_years`) for a first year to the year, as the city
+    profile does.
     """
     if not isinstance(levels, xr.DataArray) or "year" not in levels.dims:
         raise DimensionError("levels must be a DataArray with a 'year' dimension.")
@@ -484,6 +500,7 @@ def asset_timeline(
     other = [d for d in fy.dims if d != "asset"]
     df = fy.to_dataframe(name="first_year_inundation").reset_index()
     df = df.rename(columns={"asset": "asset_id"})
+    df["connection_level_m"] = acl.reindex(df["asset_id"]).to_numpy()
     df["first_year_erosion"] = np.nan
     erosion = _erosion_polygons(erosion, connection)
     if erosion is not None:
@@ -528,6 +545,52 @@ def asset_timeline(
     mech[(fe < fi) | (np.isfinite(fe) & np.isnan(fi))] = "erosion"
     mech[np.isfinite(fi) & (fi == fe)] = "both"
     df["mechanism"] = mech
-    cols = ["asset_id", *other, "first_year_inundation", "first_year_erosion", "first_year",
-            "mechanism"]
+    cols = ["asset_id", *other, "connection_level_m", "first_year_inundation",
+            "first_year_erosion", "first_year", "mechanism"]
     return df[cols].sort_values(["asset_id", *other], kind="stable").reset_index(drop=True)
+
+
+def assets_reached(timeline: pd.DataFrame, years: object) -> pd.DataFrame:
+    """Count the assets reached in or before each year (cumulative, from a timeline).
+
+    An asset counts for year ``y`` when its ``first_year <= y``: once reached it stays
+    reached (retreat, not a flood event), so the counts never fall with time.
+
+    Parameters
+    ----------
+    timeline : pandas.DataFrame
+        Output of :func:`asset_timeline` (``asset_id``, ``first_year`` and the level dims
+        such as ``scenario`` and ``quantile``).
+    years : sequence of int
+        Years to count at.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: the level dims of the timeline, ``year``, ``assets_reached``.
+
+    Examples
+    --------
+    >>> tl = pd.DataFrame({"asset_id": ["a", "b", "c"], "scenario": "S",
+    ...                    "first_year": [2040.0, 2100.0, np.nan]})
+    >>> assets_reached(tl, [2050, 2100]).values.tolist()
+    [['S', 2050, 1], ['S', 2100, 2]]
+    """
+    if not isinstance(timeline, pd.DataFrame) or not {"asset_id", "first_year"} <= set(
+            timeline.columns):
+        raise InputValueError(
+            "timeline must be the table of asset_timeline() (asset_id, first_year, ...)."
+        )
+    first = require_numeric_column(timeline, "first_year", name="timeline")
+    yrs = require_numbers(np.atleast_1d(np.asarray(years)), name="years")
+    keys = [c for c in ("scenario", "quantile", "return_period") if c in timeline.columns]
+    rows = []
+    groups = timeline.assign(_f=first).groupby(keys, sort=False) if keys else [
+        ((), timeline.assign(_f=first))]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        f = g["_f"].to_numpy()
+        for y in yrs:
+            rows.append({**dict(zip(keys, key, strict=True)), "year": int(y),
+                         "assets_reached": int((f <= y).sum())})
+    return pd.DataFrame(rows, columns=[*keys, "year", "assets_reached"])

@@ -56,6 +56,7 @@ __all__ = [
     "ar6_global_mean_sea_level",
     "projection_from_table",
     "interpolate_years",
+    "annual_years",
     "select_projection",
     "relative_sea_level",
     "reference_dem",
@@ -151,10 +152,20 @@ def ar6_global_mean_sea_level(
     *low confidence* variant (which adds marine ice-cliff and other deeply uncertain ice-sheet
     processes; its 17th–83rd range is not an assessed likely range).
 
-    Between the published years the values are interpolated **linearly in time**, for each
-    scenario and quantile separately. Before 2030 the interpolation starts from zero in
-    2005, the centre of the 1995–2014 baseline (the projections are zero there by
-    definition). Years before 2005 or after 2150 are refused.
+    **Published and interpolated years.** Table 9.9 publishes 2030, 2050, 2090, 2100 and
+    2150 only. Every other year (2040, 2060, 2070, 2080, 2110–2140 and all single years) is
+    **interpolated by urbanrisk, linearly in time** between the published years, for each
+    scenario and quantile separately; it is not an AR6 value. Before 2030 the interpolation
+    starts from zero in 2005, the centre of the 1995–2014 baseline (the projections are
+    zero there by definition). Years before 2005 or after 2150 are refused. The result
+    records which of its years are published and which interpolated
+    (``attrs["published_years"]``, ``attrs["interpolated_years"]``,
+    ``attrs["interpolation"]``). The full AR6 projections with quantiles per decade
+    2020–2150 (Garner et al. 2021, *IPCC AR6 Sea Level Projections*,
+    doi:10.5281/zenodo.5914709, CC BY 4.0) are not bundled: no package we found on
+    PyPI ships their global-mean values. Their decades between the table's years
+    follow the (upward-curving) projections, not a straight line; load them with
+    :func:`projection_from_table` where that matters.
 
     Parameters
     ----------
@@ -194,11 +205,42 @@ def ar6_global_mean_sea_level(
         baseline=AR6_BASELINE,
         source="IPCC AR6 WG1 Table 9.9 (Fox-Kemper et al. 2021)",
     )
-    da.attrs["published_years"] = json.dumps(sorted(int(y) for y in table["year"].unique()))
+    published = sorted(int(y) for y in table["year"].unique())
+    da.attrs["published_years"] = json.dumps(published)
     da = select_projection(da, scenarios=scenarios, quantiles=quantiles)
     if years is None:
         years = [y for y in da["year"].values.tolist() if y != AR6_BASELINE_YEAR]
-    return interpolate_years(da, years)
+    out = interpolate_years(da, years)
+    out.attrs["interpolated_years"] = json.dumps(
+        [int(y) for y in out["year"].values if int(y) not in published])
+    out.attrs["interpolation"] = (
+        "linear in time between the published years of Table 9.9 (from 0 m in 2005 before "
+        "2030); interpolated years are not AR6 values"
+    )
+    return out
+
+
+def annual_years(years: Iterable[int], *, start: int = 2020) -> list[int]:
+    """Every year from ``start`` (or the first of ``years``, if earlier) to the last of ``years``.
+
+    The years at which the city profile resolves the first year a building is reached, so
+    that it is a year, not one of the few reporting years (the levels in between are the
+    projection's interpolation, see :func:`ar6_global_mean_sea_level`).
+
+    Examples
+    --------
+    >>> yrs = annual_years([2050, 2100])
+    >>> yrs[0], yrs[-1], len(yrs)
+    (2020, 2100, 81)
+    >>> annual_years([2010, 2030])[:2]
+    [2010, 2011]
+    """
+    yrs = _require_whole_years(np.atleast_1d(np.asarray(list(years)))).astype(int)
+    if yrs.size == 0:
+        raise InputValueError("years is empty.")
+    first = min(int(_require_whole_years(np.atleast_1d(start), name="start")[0]),
+                int(yrs.min()))
+    return list(range(first, int(yrs.max()) + 1))
 
 
 def projection_from_table(
@@ -647,7 +689,8 @@ def water_levels(
     projection: xr.DataArray,
     *,
     reference: VerticalReference,
-    surge: Mapping[float, float] | pd.Series | xr.DataArray | None = None,
+    surge: float | Mapping[float, float] | pd.Series | xr.DataArray | None = None,
+    surge_return_period: float | None = None,
 ) -> xr.DataArray:
     """Water levels above the baseline water surface: sea-level change plus surge.
 
@@ -662,8 +705,14 @@ def water_levels(
         ``(scenario, quantile, year)`` in m (AR6, user table, with or without land motion).
     reference : VerticalReference
         The vertical frame; its baseline must equal ``projection.attrs["baseline"]``.
-    surge : mapping, pandas.Series or xarray.DataArray, optional
-        ``{return_period_years: level_m}`` (or a DataArray with dim ``return_period``).
+    surge : float, mapping, pandas.Series or xarray.DataArray, optional
+        ``{return_period_years: level_m}`` (or a DataArray with dim ``return_period``): the
+        result gets a ``return_period`` dim. Or one number: the level of a single event
+        (m, >= 0; 0 adds nothing), added without a ``return_period`` dim; say which event
+        with ``surge_return_period``.
+    surge_return_period : float, optional
+        Return period (years) of a single-number ``surge``, kept in
+        ``attrs["surge_return_period"]`` (with ``attrs["surge_m"]``).
 
     Returns
     -------
@@ -683,6 +732,9 @@ def water_levels(
     >>> lv = water_levels(slr, reference=ref, surge={10: 1.0, 100: 1.6})
     >>> lv.squeeze().values.round(2).tolist()
     [1.77, 2.37]
+    >>> one = water_levels(slr, reference=ref, surge=1.6, surge_return_period=100)
+    >>> one.dims, round(float(one.squeeze()), 2), one.attrs["surge_return_period"]
+    (('scenario', 'quantile', 'year'), 2.37, 100.0)
     """
     projection = _check_projection(projection)
     if not isinstance(reference, VerticalReference):
@@ -704,10 +756,24 @@ def water_levels(
         )
     tag = reference.describe()
     out = projection
-    if surge is not None:
+    single: dict = {}
+    if surge is not None and not isinstance(surge, Mapping | pd.Series | xr.DataArray):
+        level = require_number(surge, name="surge", low=0.0, units="m")
+        single = {"surge_m": level}
+        if surge_return_period is not None:
+            single["surge_return_period"] = require_number(
+                surge_return_period, name="surge_return_period", low=0.0, low_open=True)
+        out = out + level
+    elif surge is not None:
+        if surge_return_period is not None:
+            raise InputValueError(
+                "surge_return_period goes with a single-number surge; a mapping or "
+                "DataArray of surges carries its return periods itself."
+            )
         out = out + _surge_to_dataarray(surge)
     out = out.transpose("scenario", "quantile", "year", ...)
     out.attrs = dict(projection.attrs)
+    out.attrs.update(single)
     out.attrs["units"] = "m"
     out.attrs["vertical_reference"] = tag
     out.name = "water_level"

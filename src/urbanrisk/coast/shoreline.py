@@ -1,9 +1,12 @@
 """Shoreline change: transects, DSAS statistics, forecasts, and the Bruun rule.
 
-The Digital Shoreline Analysis System (DSAS v5; Himmelstoss et al. 2021, *Digital Shoreline
-Analysis System (DSAS) version 5.1 user guide*, USGS Open-File Report 2021–1091, first
-published as OFR 2018–1179) measures dated shoreline positions along transects cast from a
-baseline and summarises each transect's history:
+The Digital Shoreline Analysis System (DSAS) measures dated shoreline positions along
+transects cast from a baseline and summarises each transect's history. Its statistics are
+described in two separate user guides: Himmelstoss, Henderson, Kratzmann & Farris (2018),
+*Digital Shoreline Analysis System (DSAS) version 5.0 user guide*, USGS Open-File Report
+2018–1179 (doi:10.3133/ofr20181179), and Himmelstoss et al. (2021), *… version 5.1 user
+guide*, USGS Open-File Report 2021–1091 (doi:10.3133/ofr20211091), which USGS states still
+applies to many aspects of DSAS v6:
 
 * SCE — shoreline change envelope: the distance between the farthest and closest shorelines;
 * NSM — net shoreline movement: youngest minus oldest position;
@@ -15,13 +18,23 @@ baseline and summarises each transect's history:
 * WLR — weighted linear regression rate: the same with weights ``w = 1 / e²`` from each
   shoreline's position uncertainty ``e``.
 
-**Sign convention** (as DSAS with an onshore baseline): distances are measured along the
-transect from its landward start, so positions grow seaward; a **negative rate is erosion**
+**Sign convention**: distances are measured along the transect from its **landward start**
+(not from the baseline), so positions grow seaward; a **negative rate is erosion**
 (landward retreat) and a positive rate is accretion. Transects are oriented landward to
-seaward.
+seaward. With :func:`cast_transects` the baseline lies at position ``landward_m`` (0 by
+default), so an offshore baseline works by casting the transects landward of it
+(``landward_m`` covering the shorelines). If the sea side is given wrongly the transects
+point landward and every rate changes sign; :func:`points_seaward` checks the
+orientation against the sea.
 
-Forecasts extrapolate the regression to future dates with its prediction interval, anchored
-to a reference date the caller gives (never the system clock). The Bruun rule (Bruun 1962)
+Forecasts (:func:`forecast_shoreline`) extrapolate the ordinary-least-squares regression to
+future dates with its prediction interval, anchored to a reference date the caller gives
+(never the system clock). This is **not** the DSAS forecast: DSAS v5 forecasts 10- or
+20-year shoreline positions with a Kalman filter that assimilates the observed shorelines
+into a rate model, updating the rate and its uncertainty at each observation (Long &
+Plant 2012, *Extended Kalman Filter framework for forecasting shoreline evolution*,
+Geophysical Research Letters 39, L13603; described in OFR 2018–1179), and DSAS v6 dropped
+forecasting. The Bruun rule (Bruun 1962)
 adds the retreat from sea-level rise: ``R = S · L* / (B + h*)`` with the closure depth
 ``h*`` from Hallermeier (1981) or Birkemeier (1985).
 
@@ -36,6 +49,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -58,8 +72,11 @@ from urbanrisk.layers import (
 __all__ = [
     "GRAVITY_M_S2",
     "cast_transects",
+    "points_seaward",
     "shoreline_intersections",
     "shoreline_change_statistics",
+    "RateSummary",
+    "summarize_rates",
     "forecast_shoreline",
     "closure_depth",
     "bruun_retreat",
@@ -142,7 +159,11 @@ def cast_transects(
     seaward : {"right", "left"}, default "right"
         Side of the baseline (looking along its direction) on which the sea lies.
     landward_m : float, default 0
-        Extension of each transect behind the baseline (positions there are negative).
+        Extension of each transect behind (landward of) the baseline. Positions are
+        measured from each transect's landward start, so the baseline lies at position
+        ``landward_m`` and positions behind it are between 0 and ``landward_m`` (never
+        negative). For an offshore baseline, make ``landward_m`` long enough to reach the
+        shorelines.
     smoothing_m : float, optional
         Half-width of the baseline stretch used to compute the perpendicular (default half
         the spacing), which smooths the orientation of transects on a wiggly baseline.
@@ -151,7 +172,7 @@ def cast_transects(
     -------
     geopandas.GeoDataFrame
         ``transect_id``, ``baseline_id``, ``chainage_m`` (distance along the baseline) and
-        the transect line, oriented landward → seaward.
+        the transect line, oriented landward → seaward; ``attrs["landward_m"]``.
 
     Examples
     --------
@@ -198,6 +219,53 @@ def cast_transects(
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=base.crs)
     out.attrs["landward_m"] = back
     return out
+
+
+def points_seaward(
+    transects: gpd.GeoDataFrame,
+    sea: gpd.GeoDataFrame,
+) -> pd.Series:
+    """Whether each transect runs towards the sea (its end nearer the sea than its start).
+
+    Positions, and so the sign of every rate, assume transects oriented landward →
+    seaward. A baseline cast with the wrong ``seaward`` side gives transects that point
+    landward and flips the sign of every rate (erosion read as accretion), silently. This
+    compares the distance to the sea of each transect's start and end.
+
+    Parameters
+    ----------
+    transects : geopandas.GeoDataFrame
+        Straight transect lines (e.g. from :func:`cast_transects`).
+    sea : geopandas.GeoDataFrame
+        Sea polygons; reprojected to the transects' CRS and required to overlap them.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean ``points_seaward`` on the transects' index; False where the start is
+        nearer the sea than the end (or both are equally near, e.g. both in the sea).
+
+    Examples
+    --------
+    The sea is south of y = −100; one transect points south, one north:
+
+    >>> from shapely.geometry import LineString, box
+    >>> sea = gpd.GeoDataFrame(geometry=[box(-500, -1000, 500, -100)], crs=3067)
+    >>> tr = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (0, -200)]),
+    ...                                 LineString([(50, -200), (50, 0)])], crs=3067)
+    >>> points_seaward(tr, sea).tolist()
+    [True, False]
+    """
+    if not isinstance(transects, gpd.GeoDataFrame):
+        raise InputValueError("transects must be a GeoDataFrame.")
+    tr = prepare_vector(transects, name="transects", geom_types=("LineString",))
+    sg = _align(sea, name="sea", like=tr, like_name="transects",
+                geom_types=("Polygon", "MultiPolygon"))
+    water = shapely.union_all(sg.geometry.to_numpy())
+    starts = shapely.get_point(tr.geometry.to_numpy(), 0)
+    ends = shapely.get_point(tr.geometry.to_numpy(), -1)
+    out = shapely.distance(ends, water) < shapely.distance(starts, water)
+    return pd.Series(out, index=transects.index, name="points_seaward")
 
 
 # --------------------------------------------------------------------------------------
@@ -437,7 +505,7 @@ def shoreline_change_statistics(
     confidence_level: float = 0.90,
     min_shorelines: int = 3,
 ) -> pd.DataFrame:
-    """DSAS shoreline-change statistics per transect (Himmelstoss et al. 2021).
+    """DSAS shoreline-change statistics per transect (OFR 2018–1179, OFR 2021–1091).
 
     Parameters
     ----------
@@ -445,7 +513,7 @@ def shoreline_change_statistics(
         Output of :func:`shoreline_intersections` (``transect_id``, ``date``,
         ``position_m``, ``uncertainty_m``).
     confidence_level : float, default 0.90
-        Level of the LRR and WLR confidence intervals (DSAS's default is 90 %).
+        Level of the LRR and WLR confidence intervals (DSAS lets the user choose it).
     min_shorelines : int, default 3
         Fewest shorelines for the statistics (DSAS needs 3 for the regressions; EPR/NSM/SCE
         are given from 2).
@@ -531,6 +599,60 @@ def shoreline_change_statistics(
     return out
 
 
+@dataclass(frozen=True)
+class RateSummary:
+    """Shoreline change rates summarised over transects (see :func:`summarize_rates`)."""
+
+    rate: str
+    transects: int
+    median_m_per_yr: float
+    min_m_per_yr: float
+    max_m_per_yr: float
+    eroding_percent: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row, one column per field."""
+        return pd.DataFrame([asdict(self)])
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
+
+
+def summarize_rates(stats: pd.DataFrame, *, rate: str = "LRR_m_per_yr") -> RateSummary:
+    """Median, extremes and share of eroding transects of one rate column.
+
+    Transects without the rate (too few shorelines) are left out; a transect is eroding
+    when its rate is negative (the sign convention of this module).
+
+    Parameters
+    ----------
+    stats : pandas.DataFrame
+        Output of :func:`shoreline_change_statistics`.
+    rate : str, default "LRR_m_per_yr"
+        Rate column: ``LRR_m_per_yr``, ``WLR_m_per_yr`` or ``EPR_m_per_yr``.
+
+    Returns
+    -------
+    RateSummary
+        NaN statistics when no transect has the rate.
+
+    Examples
+    --------
+    >>> st = pd.DataFrame({"LRR_m_per_yr": [-1.0, 0.5, -0.2, np.nan]})
+    >>> s = summarize_rates(st)
+    >>> s.transects, s.median_m_per_yr, s.min_m_per_yr, round(s.eroding_percent, 1)
+    (3, -0.2, -1.0, 66.7)
+    """
+    if not isinstance(stats, pd.DataFrame):
+        raise InputValueError("stats must be the table of shoreline_change_statistics().")
+    values = require_numeric_column(stats, rate, name="stats")
+    ok = values[np.isfinite(values)]
+    if not ok.size:
+        return RateSummary(rate, 0, np.nan, np.nan, np.nan, np.nan)
+    return RateSummary(rate, int(ok.size), float(np.median(ok)), float(ok.min()),
+                       float(ok.max()), 100.0 * float((ok < 0).mean()))
+
+
 def forecast_shoreline(
     intersections: pd.DataFrame,
     *,
@@ -542,14 +664,22 @@ def forecast_shoreline(
     transects: gpd.GeoDataFrame | None = None,
     id_column: str | None = None,
 ) -> pd.DataFrame | gpd.GeoDataFrame:
-    """Forecast shoreline positions from the linear regression, with a prediction interval.
+    """Forecast shoreline positions by extrapolating the linear regression (not DSAS's method).
 
-    The position at time ``x0`` is ``a + b·x0`` with the prediction interval
+    The position at time ``x0`` is ``a + b·x0`` (the LRR line) with the prediction interval
     ``± t_{(1+level)/2, n−2} · s · sqrt(1 + 1/n + (x0 − x̄)² / Sxx)`` of ordinary
-    least squares (the uncertainty of a new observation; DSAS's beta forecast uses the same
-    regression). Forecast dates are ``reference_date + horizons_years`` or explicit
-    ``dates``; the reference date is required so that results never depend on the day the
-    code runs.
+    least squares: the uncertainty of a new observation, which widens with the distance
+    from the mean survey date. Forecast dates are ``reference_date + horizons_years`` or
+    explicit ``dates`` (any horizon); the reference date is required so that results never
+    depend on the day the code runs.
+
+    How this differs from DSAS: the DSAS v5 beta forecast (OFR 2018–1179) combines the
+    observed positions with a rate model in a Kalman filter (Long & Plant 2012,
+    Geophysical Research Letters 39, L13603), updating the rate and its uncertainty at
+    every survey, so recent surveys weigh more, and it offers only 10- and 20-year
+    horizons; DSAS v6 no longer forecasts. Here all surveys weigh equally, the rate is the
+    LRR, and the interval is the classical OLS prediction interval, which assumes the
+    linear trend holds over the horizon.
 
     Parameters
     ----------

@@ -11,8 +11,14 @@ connectivity (:mod:`~urbanrisk.green.planning`).
 
 from urbanrisk.green.corridors import cost_distance, least_cost_corridor
 from urbanrisk.green.fragmentation import effective_mesh_size, effective_mesh_size_raster
-from urbanrisk.green.graph import least_cost_graph, patch_graph
+from urbanrisk.green.graph import least_cost_graph, patch_graph, patch_points
 from urbanrisk.green.indicators import (
+    CBI_BANDS,
+    CBI_BARRIER_HIGHWAYS,
+    CBIBands,
+    GreenAccess,
+    cbi_bands,
+    cbi_barriers,
     cbi_connectivity,
     cbi_natural_areas,
     cbi_score_connectivity,
@@ -22,6 +28,7 @@ from urbanrisk.green.indicators import (
 from urbanrisk.green.kernel import DispersalKernel
 from urbanrisk.green.metrics import (
     ConnectivityIndex,
+    LandscapeArea,
     component_curve,
     components_at,
     corridor_importance,
@@ -29,16 +36,32 @@ from urbanrisk.green.metrics import (
     effective_resistance,
     equivalent_connected_area,
     integral_index_of_connectivity,
+    landscape_area,
     node_importance,
+    patch_importance,
     probability_of_connectivity,
 )
 from urbanrisk.green.patches import merge_patches, patches_from_landcover, patches_from_polygons
-from urbanrisk.green.planning import best_sites, patch_loss, rank_candidates, residents_near
+from urbanrisk.green.planning import (
+    best_sites,
+    candidate_sites,
+    patch_loss,
+    rank_candidates,
+    residents_near,
+)
 
 __all__ = [
     "ConnectivityIndex",
     "DispersalKernel",
+    "GreenAccess",
+    "LandscapeArea",
     "best_sites",
+    "candidate_sites",
+    "CBI_BANDS",
+    "CBI_BARRIER_HIGHWAYS",
+    "CBIBands",
+    "cbi_bands",
+    "cbi_barriers",
     "cbi_connectivity",
     "cbi_natural_areas",
     "cbi_score_connectivity",
@@ -54,6 +77,7 @@ __all__ = [
     "least_cost_graph",
     "merge_patches",
     "patch_graph",
+    "patch_points",
     "patches_from_landcover",
     "patches_from_polygons",
     "component_curve",
@@ -63,6 +87,8 @@ __all__ = [
     "effective_resistance",
     "equivalent_connected_area",
     "integral_index_of_connectivity",
+    "landscape_area",
     "node_importance",
+    "patch_importance",
     "probability_of_connectivity",
 ]

@@ -1,19 +1,19 @@
 r"""Effective mesh size (Jaeger 2000), from polygons or from a raster.
 
 The effective mesh size is the expected area reachable from a random point of the
-reporting unit without crossing a barrier:
+reporting zone without crossing a barrier:
 
 .. math:: m_{eff} = \frac{1}{A_t} \sum_i A_i^2
 
-(Jaeger 2000, Landscape Ecology 15:115-130, eq. 4), ``A_t`` the area of the reporting unit
+(Jaeger 2000, Landscape Ecology 15:115-130, eq. 4), ``A_t`` the area of the reporting zone
 and ``A_i`` the areas of the unfragmented patches inside it (the *cutting-out* procedure,
-CUT). Patches cut by the unit's boundary are then counted only by their inner part, which
-punishes small units. The *cross-boundary connections* procedure (CBC; Moser et al. 2007,
+CUT). Patches cut by the zone's boundary are then counted only by their inner part, which
+punishes small zones. The *cross-boundary connections* procedure (CBC; Moser et al. 2007,
 Landscape Ecology 22:447-459, eq. 2) keeps the link to the rest of the patch:
 
 .. math:: m_{eff}^{CBC} = \frac{1}{A_t} \sum_i A_i \, A_i^{cmpl}
 
-with ``A_i^{cmpl}`` the complete area of the patch, inside and outside the unit.
+with ``A_i^{cmpl}`` the complete area of the patch, inside and outside the zone.
 """
 
 from __future__ import annotations
@@ -35,51 +35,66 @@ __all__ = ["effective_mesh_size", "effective_mesh_size_raster"]
 logger = logging.getLogger(__name__)
 
 
-def _table(units_index, at, meff, method) -> pd.DataFrame:
-    out = pd.DataFrame(
+def _mesh_size_m2(
+    inner_m2: np.ndarray, total_area_m2: float, complete_m2: np.ndarray | None = None
+) -> float:
+    """Compute the effective mesh size once for all callers (CUT, or CBC with ``complete_m2``).
+
+    ``sum_i A_i A_i^cmpl / A_t`` (``A_i^cmpl = A_i`` for CUT). Used by the polygon and
+    raster functions here and by CBI indicator 2 (whose ``A_t`` is the natural area).
+    """
+    inner = np.asarray(inner_m2, dtype=float)
+    other = inner if complete_m2 is None else np.asarray(complete_m2, dtype=float)
+    return float(np.sum(inner * other)) / float(total_area_m2)
+
+
+def _table(zones_index, geometry, crs, at, meff, method) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
         {
             "total_area_m2": at,
             "effective_mesh_size_m2": meff,
             "effective_mesh_size_ha": np.asarray(meff) / 1e4,
             "method": method,
         },
-        index=units_index,
+        geometry=list(geometry),
+        crs=crs,
+        index=zones_index,
     )
-    return out
 
 
 def effective_mesh_size(
     patches: gpd.GeoDataFrame,
-    units: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
     *,
     cross_boundary: bool = False,
-) -> pd.DataFrame:
-    """Compute the effective mesh size of polygon patches in each reporting unit.
+) -> gpd.GeoDataFrame:
+    """Compute the effective mesh size of polygon patches in each reporting zone.
 
     Parameters
     ----------
     patches : geopandas.GeoDataFrame
         The unfragmented areas (habitat patches, or the land between barriers), one
-        polygon per patch, extending beyond the units where they do (needed by CBC).
+        polygon per patch, extending beyond the zones where they do (needed by CBC).
         Overlapping patches are not merged: dissolve them first. A CRS not in metres is
         reprojected to the local UTM zone (logged).
-    units : geopandas.GeoDataFrame
-        Reporting units (a city boundary, districts); ``A_t`` is each unit's area.
+    zones : geopandas.GeoDataFrame
+        Reporting zones (a city boundary, districts); ``A_t`` is each zone's area.
         Reprojected to the patches' CRS; they must overlap the patches
-        (:class:`~urbanrisk.errors.NoOverlapError`): a unit layer in the wrong place is
+        (:class:`~urbanrisk.errors.NoOverlapError`): a zone layer in the wrong place is
         refused, not reported as a mesh size of 0.
     cross_boundary : bool, default False
         Use the CBC procedure (Moser et al. 2007) instead of CUT.
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed like ``units``: ``total_area_m2`` (A_t), ``effective_mesh_size_m2``,
-        ``effective_mesh_size_ha`` and ``method`` (``"CUT"`` or ``"CBC"``).
+    geopandas.GeoDataFrame
+        On the index of ``zones``, with their geometry (in the patches' CRS):
+        ``total_area_m2`` (A_t), ``effective_mesh_size_m2``, ``effective_mesh_size_ha``
+        and ``method`` (``"CUT"`` or ``"CBC"``).
 
     Examples
     --------
-    Two 10 × 10 m patches in a 40 × 10 m unit, one half outside:
+    Two 10 × 10 m patches in a 40 × 10 m zone, one half outside:
     CUT ``(100² + 50²) / 400 = 31.25``; CBC ``(100² + 50 × 100) / 400 = 37.5``.
 
     >>> import geopandas as gpd
@@ -92,39 +107,36 @@ def effective_mesh_size(
     [37.5]
     """
     patches = prepare_vector(patches, name="patches")
-    units = prepare_vector(units, name="units", like=patches, like_name="patches")
+    zones = prepare_vector(zones, name="zones", like=patches, like_name="patches")
     pg = patches.geometry.values
     full = shapely.area(pg)
     tree = shapely.STRtree(pg)
     at, meff = [], []
-    for ug in units.geometry.values:
-        a_t = ug.area
+    for zg in zones.geometry.values:
+        a_t = zg.area
         if a_t <= 0:
-            raise InputValueError("A reporting unit has zero area; remove it.")
-        idx = tree.query(ug, predicate="intersects")
-        inner = shapely.area(shapely.intersection(pg[idx], ug))
-        if cross_boundary:
-            s = float(np.sum(inner * full[idx]))
-        else:
-            s = float(np.sum(inner * inner))
+            raise InputValueError("A reporting zone has zero area; remove it.")
+        idx = tree.query(zg, predicate="intersects")
+        inner = shapely.area(shapely.intersection(pg[idx], zg))
         at.append(a_t)
-        meff.append(s / a_t)
-    return _table(units.index, at, meff, "CBC" if cross_boundary else "CUT")
+        meff.append(_mesh_size_m2(inner, a_t, full[idx] if cross_boundary else None))
+    return _table(zones.index, zones.geometry.values, zones.crs, at, meff,
+                  "CBC" if cross_boundary else "CUT")
 
 
 def effective_mesh_size_raster(
     habitat: xr.DataArray,
     *,
-    units: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
     cross_boundary: bool = False,
-    diagonal: bool = True,
-) -> pd.DataFrame:
-    """Compute the effective mesh size of a habitat raster, whole or per reporting unit.
+    connectivity: int = 8,
+) -> gpd.GeoDataFrame:
+    """Compute the effective mesh size of a habitat raster, whole or per reporting zone.
 
-    Patches are connected groups of habitat cells (non-zero values; 8-neighbourhood when
-    ``diagonal``, as pylandstats' default). Cells that are NaN lie outside the landscape.
-    A cell belongs to a unit when its centre lies inside it; ``A_t`` counts the unit's
-    non-NaN cells (the whole raster's when ``units`` is None, as in pylandstats).
+    Patches are connected groups of habitat cells (non-zero values; 8-neighbourhood by
+    default, as pylandstats'). Cells that are NaN lie outside the landscape. A cell
+    belongs to a zone when its centre lies inside it; ``A_t`` counts the zone's non-NaN
+    cells (the whole raster's when ``zones`` is None, as in pylandstats).
 
     Parameters
     ----------
@@ -133,20 +145,22 @@ def effective_mesh_size_raster(
         outside. Passed through :func:`urbanrisk.layers.prepare_raster`: axes sorted
         north-up, a rotated grid refused (:class:`~urbanrisk.errors.GridError`), a CRS not
         in metres reprojected to UTM (nearest neighbour, logged).
-    units : geopandas.GeoDataFrame, optional
-        Reporting units, reprojected to the raster's CRS; they must overlap it
+    zones : geopandas.GeoDataFrame, optional
+        Reporting zones, reprojected to the raster's CRS; they must overlap it
         (:class:`~urbanrisk.errors.NoOverlapError`). By default the whole raster is one
-        unit.
+        zone.
     cross_boundary : bool, default False
         CBC procedure: each inner part is weighted by its patch's complete area on the
         raster.
-    diagonal : bool, default True
-        8- (True) or 4-neighbourhood patches.
+    connectivity : {4, 8}, default 8
+        Cells touching only at a corner belong to the same patch with 8 (the
+        ``connectivity`` of :func:`urbanrisk.coast.inundation_extent`).
 
     Returns
     -------
-    pandas.DataFrame
-        As :func:`effective_mesh_size`.
+    geopandas.GeoDataFrame
+        As :func:`effective_mesh_size`; without ``zones`` one row ``"all"`` whose
+        geometry is the raster's extent.
 
     Examples
     --------
@@ -158,33 +172,42 @@ def effective_mesh_size_raster(
     [125.0]
     """
     habitat = prepare_raster(habitat, name="habitat")
+    structure = _structure(connectivity)
     vals = np.asarray(habitat.values, dtype=float)
     valid = np.isfinite(vals)
     mask = valid & (np.where(valid, vals, 0) != 0)
-    structure = np.ones((3, 3), bool) if diagonal else ndimage.generate_binary_structure(2, 1)
     labels, n = ndimage.label(mask, structure=structure)
     t = grid_transform(habitat)
     cell = cell_area_m2(habitat)
     full = np.bincount(labels.ravel(), minlength=n + 1).astype(float) * cell
-    if units is None:
+    if zones is None:
         inside_sets = [np.ones(vals.shape, bool)]
-        index = pd.Index(["all"], name="unit")
+        index = pd.Index(["all"], name="zone")
+        geometry = [shapely.box(*habitat.rio.bounds())]
     else:
-        units = prepare_vector(units, name="units", like=habitat, like_name="habitat")
+        zones = prepare_vector(zones, name="zones", like=habitat, like_name="habitat")
         ys = t.f + t.e * (np.arange(vals.shape[0]) + 0.5)
         xs = t.c + t.a * (np.arange(vals.shape[1]) + 0.5)
         gx, gy = np.meshgrid(xs, ys)
-        inside_sets = [shapely.contains_xy(g, gx, gy) for g in units.geometry.values]
-        index = units.index
+        inside_sets = [shapely.contains_xy(g, gx, gy) for g in zones.geometry.values]
+        index = zones.index
+        geometry = zones.geometry.values
     at, meff = [], []
     for inside in inside_sets:
         a_t = float(np.sum(valid & inside)) * cell
         if a_t <= 0:
-            raise InputValueError("A reporting unit covers no valid raster cell.")
+            raise InputValueError("A reporting zone covers no valid raster cell.")
         lab = labels[inside & mask]
         inner = np.bincount(lab, minlength=n + 1).astype(float) * cell
         inner[0] = 0.0
-        s = float(np.sum(inner * (full if cross_boundary else inner)))
         at.append(a_t)
-        meff.append(s / a_t)
-    return _table(index, at, meff, "CBC" if cross_boundary else "CUT")
+        meff.append(_mesh_size_m2(inner, a_t, full if cross_boundary else None))
+    return _table(index, geometry, habitat.rio.crs, at, meff,
+                  "CBC" if cross_boundary else "CUT")
+
+
+def _structure(connectivity: int) -> np.ndarray:
+    """Return the ``ndimage.label`` structure of a 4- or 8-neighbourhood."""
+    if isinstance(connectivity, bool) or connectivity not in (4, 8):
+        raise InputValueError(f"connectivity must be 4 or 8, got {connectivity!r}.")
+    return ndimage.generate_binary_structure(2, 2 if connectivity == 8 else 1)

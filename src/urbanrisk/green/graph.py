@@ -5,16 +5,26 @@ Two ways to measure the distance between two patches:
 - ``"edge"``: Euclidean edge-to-edge distance (0 for touching patches), found for the
   pairs within ``max_distance_m`` through a spatial index (``STRtree`` ``dwithin``), so
   the cost grows with the number of links, not with the square of the number of patches.
-- ``"centroid"``: Euclidean distance between patch centroids. Without ``max_distance_m``
-  the graph is complete and, by the triangle inequality, the best path between two
-  patches is always their direct link; the metrics use that and skip the path search.
+- ``"centroid"``: Euclidean distance between one point per patch. By default
+  (``centroid="inside"``) that point is the centroid when it lies within the patch and
+  otherwise a point on the patch's surface (GEOS ``PointOnSurface``), as Makurhini does
+  (``st_centroid_within_poly``, `connectscape/Makurhini` ``R/st_centroid_within_poly.R``):
+  the plain centroid of a C-shaped, ring-shaped or river-strip patch lies outside it.
+  ``centroid="geometric"`` keeps the plain centroid. Without ``max_distance_m`` the graph
+  is complete and, by the triangle inequality, the best path between two patches is
+  always their direct link; the metrics use that and skip the path search.
+
+Pairs are linked when their distance is **strictly less** than ``max_distance_m``, the
+convention of Conefor and Makurhini (``dist < distance_threshold`` in Makurhini's
+``R/get_sdist.R``); a pair exactly at the threshold is not linked.
 
 :func:`least_cost_graph` measures distances over a resistance raster instead
 (cost-distance from each patch; see :mod:`urbanrisk.green.corridors`).
 
 Every graph is a plain :class:`networkx.Graph`: nodes are ``patch_id`` values with the
 patches' columns as attributes (``area_m2``, ``attribute``, centroid ``x``, ``y``), edges
-carry ``distance_m``; ``graph.graph`` records ``crs``, ``distance`` and ``max_distance_m``.
+carry ``distance_m``; ``graph.graph`` records ``crs``, ``distance``, ``centroid`` and
+``max_distance_m``. The node ``x``, ``y`` are the point the centroid distances use.
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ import xarray as xr
 from urbanrisk.errors import InputValueError, InvalidGeometryError
 from urbanrisk.layers import prepare_vector, require_numeric_column, require_positive
 
-__all__ = ["patch_graph", "least_cost_graph"]
+__all__ = ["patch_graph", "least_cost_graph", "patch_points"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +71,77 @@ def _py(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def _nodes(graph: nx.Graph, patches: gpd.GeoDataFrame) -> None:
-    cent = patches.geometry.centroid
+def _inside_points(geoms: np.ndarray, centroid: str) -> np.ndarray:
+    """One point per geometry: the centroid, or (``"inside"``) a surface point if outside."""
+    cent = shapely.centroid(geoms)
+    if centroid == "geometric":
+        return cent
+    outside = ~shapely.within(cent, geoms)
+    if outside.any():
+        cent = cent.copy()
+        cent[outside] = shapely.point_on_surface(geoms[outside])
+        logger.info("%d of %d patch centroids lie outside their patch: a point on the "
+                    "surface is used instead", int(outside.sum()), len(geoms))
+    return cent
+
+
+def patch_points(
+    patches: gpd.GeoDataFrame, *, centroid: str = "inside"
+) -> gpd.GeoSeries:
+    """Return the point of each patch that centroid distances are measured from.
+
+    ``centroid="inside"`` (default): the centroid when it lies within the patch (GEOS
+    ``within``: strictly inside, not on the boundary), otherwise a point on the patch's
+    surface (GEOS ``PointOnSurface``), as Makurhini's ``st_centroid_within_poly`` does
+    (Conefor takes the nodes' coordinates from such a point). ``"geometric"``: the plain
+    centroid, which lies outside C-shaped or ring-shaped patches.
+
+    Parameters
+    ----------
+    patches : geopandas.GeoDataFrame
+        Patch polygons, projected CRS (a CRS not in metres is reprojected to UTM, logged).
+    centroid : {"inside", "geometric"}, default "inside"
+        Which point.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Points on the patches' index and CRS.
+
+    Examples
+    --------
+    A C-shaped patch (a 30 × 30 m square without a 20 × 10 m notch on its right side):
+    its centroid, ``x = (900·15 − 200·20) / 700 = 13.57``, ``y = 15``, falls in the notch;
+    the point used instead lies in the patch.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Polygon
+    >>> c = Polygon([(0, 0), (30, 0), (30, 10), (10, 10), (10, 20), (30, 20), (30, 30),
+    ...              (0, 30)])
+    >>> p = gpd.GeoDataFrame(geometry=[c], crs=3067)
+    >>> g = patch_points(p, centroid="geometric").iloc[0]
+    >>> round(g.x, 2), round(g.y, 2), g.within(c)
+    (13.57, 15.0, False)
+    >>> patch_points(p).iloc[0].within(c)
+    True
+    """
+    patches = prepare_vector(patches, name="patches")
+    centroid = _centroid_mode(centroid)
+    pts = _inside_points(np.asarray(patches.geometry.values), centroid)
+    return gpd.GeoSeries(pts, index=patches.index, crs=patches.crs, name="point")
+
+
+def _centroid_mode(centroid: object) -> str:
+    if centroid not in ("inside", "geometric"):
+        raise InputValueError(
+            f"centroid must be 'inside' (centroid, or a point on the surface when the "
+            f"centroid lies outside the patch) or 'geometric', got {centroid!r}."
+        )
+    return str(centroid)
+
+
+def _nodes(graph: nx.Graph, patches: gpd.GeoDataFrame, centroid: str = "inside") -> None:
+    cent = gpd.GeoSeries(_inside_points(np.asarray(patches.geometry.values), centroid))
     cols = [c for c in patches.columns if c != patches.geometry.name]
     records = patches[cols].to_dict("records")
     for rec, x, y in zip(records, cent.x, cent.y, strict=True):
@@ -78,6 +157,7 @@ def patch_graph(
     *,
     max_distance_m: float | None,
     distance: str = "edge",
+    centroid: str = "inside",
     attribute: str = "attribute",
 ) -> nx.Graph:
     """Build the graph of patches linked when closer than ``max_distance_m``.
@@ -88,11 +168,17 @@ def patch_graph(
         Patches with ``patch_id`` and ``attribute`` (see :func:`patches_from_polygons`).
         A CRS not in metres is reprojected to the local UTM zone (logged).
     max_distance_m : float or None
-        Only pairs at most this far apart are linked. ``None`` links every pair: fine for
-        a few thousand patches with ``distance="centroid"`` (the metrics then skip the
-        path search), quadratic in memory otherwise.
+        Only pairs **strictly closer** than this are linked (``d < max_distance_m``, as in
+        Conefor and Makurhini); a pair exactly at the threshold is not. ``None`` links
+        every pair: fine for a few thousand patches with ``distance="centroid"`` (the
+        metrics then skip the path search), quadratic in memory otherwise.
     distance : {"edge", "centroid"}
         Edge-to-edge or centroid-to-centroid Euclidean distance, in metres.
+    centroid : {"inside", "geometric"}, default "inside"
+        With ``distance="centroid"``: the point of each patch (see :func:`patch_points`).
+        ``"inside"`` uses the centroid when it lies within the patch, else a point on
+        the surface (Conefor/Makurhini); ``"geometric"`` the plain centroid, which lies
+        outside C-shaped or ring-shaped patches.
     attribute : str, default "attribute"
         The node weight column (checked to exist and to hold finite numbers >= 0).
 
@@ -104,7 +190,7 @@ def patch_graph(
     Raises
     ------
     InputValueError
-        ``max_distance_m`` <= 0, unknown ``distance`` or missing columns.
+        ``max_distance_m`` <= 0, unknown ``distance`` or ``centroid``, missing columns.
 
     Examples
     --------
@@ -116,19 +202,25 @@ def patch_graph(
     >>> g = patch_graph(parks, max_distance_m=100)
     >>> sorted(g.edges(data="distance_m"))
     [(0, 1, 30.0)]
+
+    The threshold is exclusive: 30 m apart is not "closer than 30 m".
+
+    >>> patch_graph(parks, max_distance_m=30).number_of_edges()
+    0
     """
     patches = _validate_patches(patches, attribute)
     if distance not in ("edge", "centroid"):
         raise InputValueError(f"distance must be 'edge' or 'centroid', got {distance!r}.")
+    centroid = _centroid_mode(centroid)
     thr = None if max_distance_m is None else require_positive(
         max_distance_m, name="max_distance_m")
-    graph = nx.Graph(crs=patches.crs.to_string(), distance=distance, max_distance_m=thr)
-    _nodes(graph, patches)
+    graph = nx.Graph(crs=patches.crs.to_string(), distance=distance, centroid=centroid,
+                     max_distance_m=thr)
+    _nodes(graph, patches, centroid)
     ids = patches["patch_id"].to_numpy()
     n = len(ids)
     if distance == "centroid":
-        geoms = shapely.points(
-            np.column_stack([patches.geometry.centroid.x, patches.geometry.centroid.y]))
+        geoms = _inside_points(np.asarray(patches.geometry.values), centroid)
     else:
         geoms = patches.geometry.values
     if thr is None:
@@ -140,7 +232,7 @@ def patch_graph(
         left, right = left[sel], right[sel]
     d = shapely.distance(np.asarray(geoms)[left], np.asarray(geoms)[right])
     if thr is not None:
-        sel = d <= thr
+        sel = d < thr  # strictly closer, as Conefor and Makurhini
         left, right, d = left[sel], right[sel], d[sel]
     graph.add_edges_from(
         (_py(ids[i]), _py(ids[j]), {"distance_m": float(dd)})
@@ -180,7 +272,8 @@ def least_cost_graph(
         :func:`urbanrisk.layers.prepare_raster`: a CRS not in metres is reprojected to
         UTM, a rotated grid raises :class:`~urbanrisk.errors.GridError`.
     max_cost_m : float, optional
-        Only links up to this cost are searched and kept (much faster).
+        Only links costing strictly less than this are kept (the same rule as
+        ``max_distance_m`` of :func:`patch_graph`); the search stops there (much faster).
     attribute : str, default "attribute"
         Node weight column.
 
@@ -228,6 +321,7 @@ def least_cost_graph(
             continue
         best = np.full(n, np.inf)
         np.minimum.at(best, others[sel], dd[sel])
-        for j in np.flatnonzero(np.isfinite(best)):
+        keep = np.isfinite(best) if limit is None else best < limit
+        for j in np.flatnonzero(keep):
             graph.add_edge(_py(ids[i]), _py(ids[j]), distance_m=float(best[j]))
     return graph

@@ -2,7 +2,7 @@ r"""The dispersal kernel shared by every connectivity metric.
 
 A species moves between habitat patches with a probability that decays with the distance
 it has to cross. urbanrisk uses the negative exponential kernel of Conefor and Graphab
-(Saura & Pascual-Hortal 2007, eq. 3; Foltête et al. 2012):
+(Saura & Pascual-Hortal 2007, the kernel of PC; Foltête et al. 2012):
 
 .. math:: p_{ij} = \exp(-k\, d_{ij}), \qquad k = -\ln(p_0) / d_0,
 
@@ -49,7 +49,7 @@ class DispersalKernel:
     Notes
     -----
     ``k = -ln(p0) / d0`` (Saura & Pascual-Hortal 2007, Landscape and Urban Planning
-    83:91-103, eq. 3 and p. 95). Probabilities multiply along a path, so the best path
+    83:91-103, the kernel of PC). Probabilities multiply along a path, so the best path
     between two patches is the shortest path for the edge weights ``k d_ij``.
 
     Examples

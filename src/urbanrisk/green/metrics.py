@@ -21,19 +21,25 @@ import math
 import os
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 from scipy.sparse import csgraph
 
 from urbanrisk.errors import EmptyLayerError, InputValueError
 from urbanrisk.green._engine import node_terms, prune_dominated
 from urbanrisk.green.kernel import DispersalKernel, _require_kernel
-from urbanrisk.layers import require_number, require_numbers, require_positive
+from urbanrisk.layers import prepare_vector, require_number, require_numbers, require_positive
 
 __all__ = [
+    "AREA_UNITS_M2",
     "ConnectivityIndex",
+    "LandscapeArea",
+    "landscape_area",
+    "patch_importance",
     "probability_of_connectivity",
     "integral_index_of_connectivity",
     "equivalent_connected_area",
@@ -48,30 +54,154 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+#: Square metres per unit of a node attribute that is an area (``attribute_units``).
+AREA_UNITS_M2: dict[str, float] = {"m2": 1.0, "ha": 1e4, "km2": 1e6}
+
+
+def _area_factor(attribute_units: str) -> float:
+    """Square metres per attribute unit; refuses units that are not areas."""
+    key = str(attribute_units).strip().lower().replace("^", "").replace("²", "2")
+    if key not in AREA_UNITS_M2:
+        raise InputValueError(
+            f"attribute_units must be one of {sorted(AREA_UNITS_M2)} (the units of the node "
+            f"attribute, an area × quality), got {attribute_units!r}. Patches from "
+            "patches_from_polygons/patches_from_landcover carry 'attribute' in m2."
+        )
+    return AREA_UNITS_M2[key]
+
+
+def _fmt_area(m2: float) -> str:
+    return f"{m2 / 1e4:,.4g} ha" if math.isfinite(m2) else "nan"
+
+
+@dataclass(frozen=True)
+class LandscapeArea:
+    """The landscape area ``A_L`` of PC and IIC, with where it came from.
+
+    Attributes
+    ----------
+    area_m2 : float
+        ``A_L`` in m².
+    source : str
+        ``"given"`` (a number passed by the user), ``"boundary"`` (the union of the
+        boundary polygons) or ``"patch_bounds"`` (the bounding box of the patches).
+    """
+
+    area_m2: float
+    source: str
+
+    def __repr__(self) -> str:
+        return f"LandscapeArea({_fmt_area(self.area_m2)}, source={self.source!r})"
+
+    @property
+    def description(self) -> str:
+        """A phrase for a method note: ``"area of the boundary"``, ..."""
+        return {
+            "given": "given",
+            "boundary": "area of the boundary",
+            "patch_bounds": "bounding box of the habitat patches",
+        }.get(self.source, self.source)
+
+
+def landscape_area(
+    patches: gpd.GeoDataFrame,
+    *,
+    boundary: gpd.GeoDataFrame | None = None,
+    area_m2: float | None = None,
+) -> LandscapeArea:
+    """Choose ``A_L`` for PC/IIC: the given area, else the boundary, else the patches' box.
+
+    The rule, in order: ``area_m2`` when given (> 0); otherwise the area of the union of
+    ``boundary`` (e.g. the city's districts, overlaps counted once); otherwise the area of
+    the bounding box of the patches. The last is a fallback only: it depends on where the
+    outermost patches happen to lie, so PC values computed with it are not comparable
+    between cities (ECA does not depend on ``A_L``).
+
+    Parameters
+    ----------
+    patches : geopandas.GeoDataFrame
+        Habitat patches; a CRS not in metres is reprojected to the local UTM zone (logged).
+    boundary : geopandas.GeoDataFrame, optional
+        Study-area polygons, reprojected to the patches' CRS; they must overlap the patches
+        (:class:`~urbanrisk.errors.NoOverlapError`).
+    area_m2 : float, optional
+        ``A_L`` in m², finite and > 0; wins over ``boundary``.
+
+    Returns
+    -------
+    LandscapeArea
+        ``area_m2`` and ``source`` (``"given"``, ``"boundary"`` or ``"patch_bounds"``).
+
+    Examples
+    --------
+    Two 10 × 10 m patches at (0, 0) and (30, 10): their box is 40 × 20 m = 800 m².
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> p = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10), box(30, 10, 40, 20)], crs=3067)
+    >>> landscape_area(p)
+    LandscapeArea(0.08 ha, source='patch_bounds')
+    >>> city = gpd.GeoDataFrame(geometry=[box(0, 0, 50, 50), box(50, 0, 100, 50)], crs=3067)
+    >>> landscape_area(p, boundary=city).area_m2
+    5000.0
+    >>> landscape_area(p, boundary=city, area_m2=1e6).source
+    'given'
+    """
+    patches = prepare_vector(patches, name="patches")
+    if area_m2 is not None:
+        return LandscapeArea(require_positive(area_m2, name="area_m2"), "given")
+    if boundary is not None:
+        boundary = prepare_vector(boundary, name="boundary", like=patches,
+                                  like_name="patches")
+        area = float(shapely.union_all(boundary.geometry.values).area)
+        if area <= 0:
+            raise InputValueError("The boundary has zero area.")
+        return LandscapeArea(area, "boundary")
+    x0, y0, x1, y1 = patches.total_bounds
+    area = float((x1 - x0) * (y1 - y0))
+    if area <= 0:
+        raise InputValueError(
+            "The patches' bounding box has zero area; give boundary= or area_m2=."
+        )
+    return LandscapeArea(area, "patch_bounds")
+
+
 @dataclass(frozen=True)
 class ConnectivityIndex:
     """A landscape connectivity index with everything needed to read it.
+
+    Every ``_m2`` field is in square metres whatever the units of the node attribute
+    (``attribute_units``); ``numerator`` alone stays in attribute units squared.
 
     Attributes
     ----------
     index : str
         ``"PC"`` or ``"IIC"``.
     value : float
-        The index, ``numerator / landscape_area_m2**2``, in [0, 1].
+        The index, ``numerator / A_L**2`` (``A_L`` in attribute units), in [0, 1].
     numerator : float
         ``sum_i sum_j a_i a_j p*_ij`` (PC) or ``sum_i sum_j a_i a_j / (1 + nl_ij)`` (IIC),
-        in attribute units squared (m⁴ when the attribute is an area in m²).
+        in attribute units squared.
     eca_m2 : float
-        Equivalent connected area, ``sqrt(numerator)`` (Saura et al. 2011), in attribute
-        units (m² for areas).
+        Equivalent connected area, ``sqrt(numerator)`` (Saura et al. 2011), in m².
     landscape_area_m2 : float
-        The ``A_L`` used.
+        The ``A_L`` used, in m².
     kernel : dict or None
         The dispersal kernel (PC only), see :class:`DispersalKernel`.
     epsilon : float
         Truncation probability (0: exact).
     error_bound : float
         Certified bound on ``true value - value`` caused by the truncation (0 when exact).
+    habitat_m2 : float
+        Total habitat, ``sum_i a_i``, in m² (the largest ECA possible).
+    eca_share : float
+        ``eca_m2 / habitat_m2`` in [0, 1]: the share of the habitat that is connected
+        (1 when all of it forms one fully connected patch; NaN without habitat).
+    attribute_units : str
+        Units of the node attribute (``"m2"``, ``"ha"`` or ``"km2"``).
+    landscape_area_source : str or None
+        Where ``A_L`` came from (:class:`LandscapeArea` ``source``); None for a plain
+        number.
     """
 
     index: str
@@ -82,6 +212,40 @@ class ConnectivityIndex:
     kernel: dict | None = field(default=None)
     epsilon: float = 0.0
     error_bound: float = 0.0
+    habitat_m2: float = math.nan
+    eca_share: float = math.nan
+    attribute_units: str = "m2"
+    landscape_area_source: str | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row with every field (the kernel as ``kernel_distance_m``, ``kernel_probability``).
+
+        Examples
+        --------
+        >>> ConnectivityIndex("IIC", 0.5, 2.0, 1.4, 2.0).to_frame().loc[0, "index"]
+        'IIC'
+        """
+        row = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "kernel"}
+        kern = self.kernel or {}
+        row["kernel_distance_m"] = kern.get("distance_m", math.nan)
+        row["kernel_probability"] = kern.get("probability", math.nan)
+        return pd.DataFrame([row])
+
+    def __repr__(self) -> str:
+        parts = [f"{self.index}={self.value:.4g}", f"ECA={_fmt_area(self.eca_m2)}"]
+        if math.isfinite(self.eca_share):
+            parts.append(f"({100 * self.eca_share:.3g} % of habitat)")
+        src = f" [{self.landscape_area_source}]" if self.landscape_area_source else ""
+        parts.append(f"A_L={_fmt_area(self.landscape_area_m2)}{src}")
+        if self.kernel:
+            parts.append(f"kernel p={self.kernel['probability']:g} at "
+                         f"{self.kernel['distance_m']:g} m")
+        if self.epsilon:
+            parts.append(f"epsilon={self.epsilon:g}")
+        return "ConnectivityIndex(" + ", ".join(parts) + ")"
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().T.rename(columns={0: self.index}).to_html()
 
 
 # --------------------------------------------------------------------------------------
@@ -124,31 +288,32 @@ def _mixed(values: list) -> bool:
 
 
 def _edge_arrays(
-    graph: nx.Graph, nodes: list, distance: str | None
+    graph: nx.Graph, nodes: list, edge_length: str | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Edge end indices and lengths (all 1 when ``distance`` is None)."""
+    """Edge end indices and lengths (all 1 when ``edge_length`` is None)."""
     index = {n: i for i, n in enumerate(nodes)}
     m = graph.number_of_edges()
     u = np.empty(m, dtype=np.int64)
     v = np.empty(m, dtype=np.int64)
     d = np.ones(m, dtype=float)
-    if distance is None:
+    if edge_length is None:
         for e, (x, y) in enumerate(graph.edges()):
             u[e], v[e] = index[x], index[y]
         keep = u != v
         return u[keep], v[keep], d[keep]
     raw = []
     for e, (x, y, data) in enumerate(graph.edges(data=True)):
-        if distance not in data:
+        if edge_length not in data:
             raise InputValueError(
-                f"Edge ({x!r}, {y!r}) has no {distance!r} attribute; build the graph with "
-                "urbanrisk.green.patch_graph or pass distance= naming the edge length."
+                f"Edge ({x!r}, {y!r}) has no {edge_length!r} attribute; build the graph with "
+                "urbanrisk.green.patch_graph or pass edge_length= naming the edge attribute "
+                "that holds the link length."
             )
         u[e], v[e] = index[x], index[y]
-        raw.append(data[distance])
+        raw.append(data[edge_length])
     if m:
         d = require_numbers(np.array(raw, dtype=object if _mixed(raw) else None),
-                            name=f"edge attribute {distance!r}", low=0.0)
+                            name=f"edge attribute {edge_length!r}", low=0.0)
     keep = u != v  # self-loops never shorten a path
     return u[keep], v[keep], d[keep]
 
@@ -196,13 +361,13 @@ def _terms(
     kernel: DispersalKernel | None,
     epsilon: float,
     attribute: str,
-    distance: str | None,
+    edge_length: str | None,
     connector: bool,
 ) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
     """Nodes, attributes a, per-source sums s and connector numerators."""
     nodes, a = _node_values(graph, attribute)
     n = len(nodes)
-    u, v, d = _edge_arrays(graph, nodes, distance if mode == 0 else None)
+    u, v, d = _edge_arrays(graph, nodes, edge_length if mode == 0 else None)
     if mode == 0:
         assert kernel is not None
         w = kernel.k * d
@@ -249,16 +414,48 @@ def _require_epsilon(epsilon: float) -> float:
     return require_number(epsilon, name="epsilon", low=0.0, high=1.0, high_open=True)
 
 
-def _require_area(landscape_area_m2: float, a: np.ndarray) -> float:
+def _require_area(
+    landscape_area_m2: float | LandscapeArea, a: np.ndarray, factor: float
+) -> tuple[float, str | None]:
+    """``A_L`` in m² and its source; warns when it is below the total habitat."""
+    source = None
+    if isinstance(landscape_area_m2, LandscapeArea):
+        landscape_area_m2, source = landscape_area_m2.area_m2, landscape_area_m2.source
     area = require_positive(landscape_area_m2, name="landscape_area_m2")
-    if area < a.sum() * (1 - 1e-12):
+    if area < a.sum() * factor * (1 - 1e-12):
         logger.warning(
-            "landscape_area_m2 (%.6g) is smaller than the total patch attribute (%.6g): "
-            "PC/IIC can exceed 1.",
+            "landscape_area_m2 (%.6g m²) is smaller than the total patch attribute (%.6g "
+            "m²): PC/IIC can exceed 1.",
             area,
-            a.sum(),
+            a.sum() * factor,
         )
-    return area
+    return area, source
+
+
+def _index_result(
+    index: str, a: np.ndarray, num: float, landscape_area_m2, attribute_units: str,
+    **extra,
+) -> ConnectivityIndex:
+    """PC/IIC from the numerator (attribute units²): A_L converted, areas reported in m²."""
+    factor = _area_factor(attribute_units)
+    area_m2, source = _require_area(landscape_area_m2, a, factor)
+    area_attr = area_m2 / factor
+    habitat = float(a.sum()) * factor
+    eca = math.sqrt(num) * factor
+    if "error_bound" in extra:
+        extra["error_bound"] = extra["error_bound"] / area_attr**2
+    return ConnectivityIndex(
+        index=index,
+        value=num / area_attr**2,
+        numerator=num,
+        eca_m2=eca,
+        landscape_area_m2=area_m2,
+        habitat_m2=habitat,
+        eca_share=eca / habitat if habitat > 0 else math.nan,
+        attribute_units=next(k for k, v in AREA_UNITS_M2.items() if v == factor),
+        landscape_area_source=source,
+        **extra,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -268,39 +465,48 @@ def probability_of_connectivity(
     graph: nx.Graph,
     *,
     kernel: DispersalKernel,
-    landscape_area_m2: float,
+    landscape_area_m2: float | LandscapeArea,
     epsilon: float = 0.0,
     attribute: str = "attribute",
-    distance: str = "distance_m",
+    attribute_units: str = "m2",
+    edge_length: str = "distance_m",
 ) -> ConnectivityIndex:
     r"""Probability of Connectivity (PC) of a patch graph.
 
     .. math:: PC = \frac{\sum_i \sum_j a_i a_j p^*_{ij}}{A_L^2}
 
-    (Saura & Pascual-Hortal 2007, Landscape and Urban Planning 83:91-103, eq. 4), where
-    ``p*_ij`` is the maximum product of link probabilities ``p = exp(-k d)`` over all paths
-    between ``i`` and ``j`` in the graph (``p*_ii = 1``; 0 when disconnected). It is found
-    by Dijkstra on the weights ``-ln p = k d``.
+    (Saura & Pascual-Hortal 2007, Landscape and Urban Planning 83:91-103, definition of
+    PC), where ``p*_ij`` is the maximum product of link probabilities ``p = exp(-k d)``
+    over all paths between ``i`` and ``j`` in the graph (``p*_ii = 1``; 0 when
+    disconnected). It is found by Dijkstra on the weights ``-ln p = k d``.
 
     Parameters
     ----------
     graph : networkx.Graph
-        Patch graph from :func:`patch_graph` (node ``attribute``, edge ``distance``).
+        Patch graph from :func:`patch_graph` (node ``attribute``, edge ``edge_length``).
     kernel : DispersalKernel
         Link probability as a function of distance.
-    landscape_area_m2 : float
-        ``A_L``, the area of the study region (the maximum possible attribute).
+    landscape_area_m2 : float or LandscapeArea
+        ``A_L`` in m², the area of the study region (the maximum possible habitat); a
+        :class:`LandscapeArea` from :func:`landscape_area` also records where it came
+        from. Converted to ``attribute_units`` before dividing.
     epsilon : float, default 0
         Certified truncation: pairs whose best-path probability is below ``epsilon`` are
         dropped. The dropped amount is at most ``epsilon * (A² - sum a_i²) / A_L²`` with
         ``A = sum a_i``, reported as ``error_bound``. 0 computes exactly.
-    attribute, distance : str
-        Node and edge attribute names.
+    attribute : str, default "attribute"
+        Node attribute holding the habitat amount ``a_i`` (area × quality).
+    attribute_units : {"m2", "ha", "km2"}, default "m2"
+        Units of ``attribute``. Patches from :func:`patches_from_polygons` and
+        :func:`patches_from_landcover` carry ``attribute`` (and ``area_m2``) in m².
+    edge_length : str, default "distance_m"
+        Edge attribute holding the link length (metres, or cost-weighted metres).
 
     Returns
     -------
     ConnectivityIndex
-        ``value`` (PC), ``numerator``, ``eca_m2`` (ECA), the kernel and the error bound.
+        ``value`` (PC), ``numerator``, ``eca_m2`` (ECA in m²), ``habitat_m2``,
+        ``eca_share`` (ECA / habitat), the kernel, ``A_L`` and its source, the error bound.
 
     Examples
     --------
@@ -313,46 +519,53 @@ def probability_of_connectivity(
     >>> g.add_edge(0, 1, distance_m=100.0)
     >>> res = probability_of_connectivity(
     ...     g, kernel=DispersalKernel(distance_m=100.0), landscape_area_m2=1e5)
-    >>> round(res.value, 12), round(res.eca_m2, 3)
+    >>> round(res.value, 12), round(res.eca_m2, 3), round(res.eca_share, 6)
+    (0.03, 17320.508, 0.866025)
+
+    The same graph with the attribute in hectares gives the same PC and ECA in m²:
+
+    >>> nx.set_node_attributes(g, 1.0, "attribute")
+    >>> ha = probability_of_connectivity(g, kernel=DispersalKernel(distance_m=100.0),
+    ...                                  landscape_area_m2=1e5, attribute_units="ha")
+    >>> round(ha.value, 12), round(ha.eca_m2, 3)
     (0.03, 17320.508)
     """
     graph = _require_graph(graph)
     kernel = _require_kernel(kernel)
     eps = _require_epsilon(epsilon)
     nodes, a, s, _ = _terms(
-        graph, mode=0, kernel=kernel, epsilon=eps, attribute=attribute, distance=distance,
+        graph, mode=0, kernel=kernel, epsilon=eps, attribute=attribute, edge_length=edge_length,
         connector=False,
     )
-    area = _require_area(landscape_area_m2, a)
     num = float(a @ s)
     total = float(a.sum())
-    bound = eps * max(total * total - float(a @ a), 0.0) / area**2
-    return ConnectivityIndex(
-        index="PC",
-        value=num / area**2,
-        numerator=num,
-        eca_m2=math.sqrt(num),
-        landscape_area_m2=area,
+    return _index_result(
+        "PC", a, num, landscape_area_m2, attribute_units,
         kernel=kernel.as_dict(),
         epsilon=eps,
-        error_bound=bound,
+        # divided by A_L² (attribute units) in _index_result
+        error_bound=eps * max(total * total - float(a @ a), 0.0),
     )
 
 
 def integral_index_of_connectivity(
     graph: nx.Graph,
     *,
-    landscape_area_m2: float,
+    landscape_area_m2: float | LandscapeArea,
     attribute: str = "attribute",
+    attribute_units: str = "m2",
 ) -> ConnectivityIndex:
     r"""Integral Index of Connectivity (IIC) of a patch graph.
 
     .. math:: IIC = \frac{\sum_i \sum_j a_i a_j / (1 + nl_{ij})}{A_L^2}
 
-    (Pascual-Hortal & Saura 2006, Landscape Ecology 21:959-967, eq. 5), ``nl_ij`` being the
-    number of links on the shortest (fewest-links) path between ``i`` and ``j``
-    (``nl_ii = 0``; unreachable pairs contribute 0). Every edge of the graph is a link:
-    build the graph with the dispersal threshold as ``max_distance_m``.
+    (Pascual-Hortal & Saura 2006, Landscape Ecology 21:959-967, definition of IIC),
+    ``nl_ij`` being the number of links on the shortest (fewest-links) path between
+    ``i`` and ``j`` (``nl_ii = 0``; unreachable pairs contribute 0). Every edge of the
+    graph is a link: build the graph with the dispersal threshold as ``max_distance_m``
+    (pairs strictly closer are linked, as in Conefor).
+    ``landscape_area_m2`` (m², or a :class:`LandscapeArea`) and ``attribute_units`` as in
+    :func:`probability_of_connectivity`.
 
     Examples
     --------
@@ -368,18 +581,10 @@ def integral_index_of_connectivity(
     """
     graph = _require_graph(graph)
     nodes, a, s, _ = _terms(
-        graph, mode=1, kernel=None, epsilon=0.0, attribute=attribute, distance=None,
+        graph, mode=1, kernel=None, epsilon=0.0, attribute=attribute, edge_length=None,
         connector=False,
     )
-    area = _require_area(landscape_area_m2, a)
-    num = float(a @ s)
-    return ConnectivityIndex(
-        index="IIC",
-        value=num / area**2,
-        numerator=num,
-        eca_m2=math.sqrt(num),
-        landscape_area_m2=area,
-    )
+    return _index_result("IIC", a, float(a @ s), landscape_area_m2, attribute_units)
 
 
 def equivalent_connected_area(
@@ -388,13 +593,15 @@ def equivalent_connected_area(
     kernel: DispersalKernel,
     epsilon: float = 0.0,
     attribute: str = "attribute",
-    distance: str = "distance_m",
+    attribute_units: str = "m2",
+    edge_length: str = "distance_m",
 ) -> float:
-    """Equivalent Connected Area, ``ECA = sqrt(sum_i sum_j a_i a_j p*_ij)``.
+    """Equivalent Connected Area in m², ``ECA = sqrt(sum_i sum_j a_i a_j p*_ij)``.
 
     The area of a single patch that would give the same PC as the whole network (Saura et
-    al. 2011, Ecological Indicators 11:407-416, eq. 2). Does not depend on ``A_L``; lies
-    between the largest patch attribute and the total attribute.
+    al. 2011, Ecological Indicators 11:407-416, definition of EC(PC)). Does not depend on
+    ``A_L``; lies between the largest patch attribute and the total attribute. Returned in m², the
+    attribute being converted from ``attribute_units`` (``"m2"``, ``"ha"``, ``"km2"``).
 
     Examples
     --------
@@ -407,11 +614,12 @@ def equivalent_connected_area(
     graph = _require_graph(graph)
     kernel = _require_kernel(kernel)
     eps = _require_epsilon(epsilon)
+    factor = _area_factor(attribute_units)
     _, a, s, _ = _terms(
-        graph, mode=0, kernel=kernel, epsilon=eps, attribute=attribute, distance=distance,
+        graph, mode=0, kernel=kernel, epsilon=eps, attribute=attribute, edge_length=edge_length,
         connector=False,
     )
-    return math.sqrt(float(a @ s))
+    return math.sqrt(float(a @ s)) * factor
 
 
 # --------------------------------------------------------------------------------------
@@ -424,7 +632,7 @@ def node_importance(
     index: str = "PC",
     epsilon: float = 0.0,
     attribute: str = "attribute",
-    distance: str = "distance_m",
+    edge_length: str = "distance_m",
 ) -> pd.DataFrame:
     r"""Rank every patch by ``dPC`` (or ``dIIC``), split into its three fractions.
 
@@ -434,7 +642,7 @@ def node_importance(
               = dPC_{intra,k} + dPC_{flux,k} + dPC_{connector,k}
 
     with, writing ``N = sum_i sum_j a_i a_j p*_ij`` (Saura & Rubio 2010, Ecography
-    33:523-537, eqs. 3-6):
+    33:523-537, the partition of dPC into fractions):
 
     - ``intra_k = 100 a_k² / N`` (the patch itself),
     - ``flux_k = 100 · 2 a_k sum_{j≠k} a_j p*_kj / N`` (flow starting or ending at ``k``),
@@ -459,8 +667,10 @@ def node_importance(
     epsilon : float, default 0
         PC only: drop pairs with best-path probability below ``epsilon``; the bound on the
         error of each ``dPC`` value (percentage points) is ``attrs["error_bound"]``.
-    attribute, distance : str
-        Node and edge attribute names.
+    attribute : str, default "attribute"
+        Node attribute holding the habitat amount ``a_i`` (area × quality).
+    edge_length : str, default "distance_m"
+        Edge attribute holding the link length (metres, or cost-weighted metres).
 
     Returns
     -------
@@ -497,13 +707,13 @@ def node_importance(
         kernel = _require_kernel(kernel)
         nodes, a, s, conn = _terms(
             graph, mode=0, kernel=kernel, epsilon=eps, attribute=attribute,
-            distance=distance, connector=True,
+            edge_length=edge_length, connector=True,
         )
     else:
         eps = 0.0
         nodes, a, s, conn = _terms(
             graph, mode=1, kernel=None, epsilon=0.0, attribute=attribute,
-            distance=None, connector=True,
+            edge_length=None, connector=True,
         )
     num = float(a @ s)
     if num <= 0:
@@ -539,6 +749,71 @@ def node_importance(
     return out
 
 
+def patch_importance(
+    patches: gpd.GeoDataFrame,
+    graph: nx.Graph,
+    *,
+    kernel: DispersalKernel | None = None,
+    index: str = "PC",
+    epsilon: float = 0.0,
+    attribute: str = "attribute",
+    edge_length: str = "distance_m",
+) -> gpd.GeoDataFrame:
+    """Join ``dPC`` (or ``dIIC``) and its fractions onto the patches, on their index.
+
+    :func:`node_importance` of ``graph`` joined onto ``patches`` by ``patch_id``, with the
+    provenance of the computation (``index``, ``kernel``, ``numerator``, ``epsilon``,
+    ``error_bound``) set on the result's ``attrs`` after the join, so it is not lost as
+    in a plain ``patches.merge(...)``. Patches that are not nodes of the graph get NaN.
+
+    Parameters
+    ----------
+    patches : geopandas.GeoDataFrame
+        The patches the graph was built from (``patch_id`` column); a CRS not in metres is
+        reprojected to the local UTM zone (logged).
+    graph : networkx.Graph
+        Their patch graph (:func:`patch_graph`).
+    kernel, index, epsilon, attribute, edge_length
+        As in :func:`node_importance`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``patches`` (same index, same columns) plus ``dPC``, ``dPCintra``, ``dPCflux``,
+        ``dPCconnector`` (or the ``dIIC`` names), in percent.
+
+    Examples
+    --------
+    Two 1-ha squares 100 m apart, p = 0.5 at 100 m: ``N = 2 + 2 · 0.5 = 3`` ha², so each
+    patch has intra ``100/3``, flux ``100/3`` and dPC ``200/3 %``.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from urbanrisk.green import DispersalKernel, patch_graph, patches_from_polygons
+    >>> p = patches_from_polygons(gpd.GeoDataFrame(
+    ...     geometry=[box(0, 0, 100, 100), box(200, 0, 300, 100)], crs=3067))
+    >>> p.index = ["west", "east"]
+    >>> imp = patch_importance(p, patch_graph(p, max_distance_m=500),
+    ...                        kernel=DispersalKernel(distance_m=100.0))
+    >>> imp["dPC"].round(4).to_dict(), imp.attrs["kernel"]["distance_m"]
+    ({'west': 66.6667, 'east': 66.6667}, 100.0)
+    """
+    patches = prepare_vector(patches, name="patches")
+    if "patch_id" not in patches.columns:
+        raise InputValueError(
+            "patches has no 'patch_id' column; build it with patches_from_polygons() or "
+            "patches_from_landcover()."
+        )
+    imp = node_importance(graph, kernel=kernel, index=index, epsilon=epsilon,
+                          attribute=attribute, edge_length=edge_length)
+    joined = imp.reindex(patches["patch_id"].to_numpy())
+    out = patches.copy()
+    for col in imp.columns:
+        out[col] = joined[col].to_numpy()
+    out.attrs.update(imp.attrs)
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # Components
 # --------------------------------------------------------------------------------------
@@ -546,7 +821,7 @@ def components_at(
     graph: nx.Graph,
     *,
     max_distance_m: float,
-    distance: str = "distance_m",
+    edge_length: str = "distance_m",
     attribute: str = "attribute",
 ) -> pd.DataFrame:
     """Label the connected components when links up to ``max_distance_m`` count.
@@ -569,7 +844,7 @@ def components_at(
     graph = _require_graph(graph)
     thr = require_positive(max_distance_m, name="max_distance_m")
     nodes, a = _node_values(graph, attribute)
-    u, v, d = _edge_arrays(graph, nodes, distance)
+    u, v, d = _edge_arrays(graph, nodes, edge_length)
     keep = d <= thr
     n = len(nodes)
     adj = sp.coo_matrix((np.ones(keep.sum()), (u[keep], v[keep])), shape=(n, n))
@@ -590,7 +865,7 @@ def components_at(
 def component_curve(
     graph: nx.Graph,
     *,
-    distance: str = "distance_m",
+    edge_length: str = "distance_m",
     attribute: str = "attribute",
 ) -> pd.DataFrame:
     """Count components and the largest one for every distance threshold at once.
@@ -617,7 +892,7 @@ def component_curve(
     """
     graph = _require_graph(graph)
     nodes, a = _node_values(graph, attribute)
-    u, v, d = _edge_arrays(graph, nodes, distance)
+    u, v, d = _edge_arrays(graph, nodes, edge_length)
     n = len(nodes)
     parent = np.arange(n)
     size = a.copy()
@@ -670,14 +945,14 @@ def corridor_importance(
     graph: nx.Graph,
     *,
     kernel: DispersalKernel,
-    distance: str = "distance_m",
+    edge_length: str = "distance_m",
     attribute: str = "attribute",
 ) -> pd.DataFrame:
     """Rate each link as a corridor by its attribute-weighted edge betweenness.
 
     For every ordered pair of patches the flow ``a_i a_j p*_ij`` is routed along the best
     (maximum-probability) path, and each link sums the flow it carries (the BC_PC of
-    Bodin & Saura 2010, Ecological Modelling 221:2393-2405, eq. 3, on links). Ties between
+    Bodin & Saura 2010, Ecological Modelling 221:2393-2405, applied to links). Ties between
     equally good paths share the flow, as in Brandes' algorithm. Pure Python over all
     sources (``n × links`` steps): meant for up to about a thousand patches.
 
@@ -701,7 +976,7 @@ def corridor_importance(
     graph = _require_graph(graph)
     kernel = _require_kernel(kernel)
     nodes, a = _node_values(graph, attribute)
-    u, v, d = _edge_arrays(graph, nodes, distance)
+    u, v, d = _edge_arrays(graph, nodes, edge_length)
     n = len(nodes)
     w = kernel.k * d
     # tiny positive weights keep zero-length links in the sparse matrix
@@ -750,9 +1025,9 @@ def corridor_importance(
 
 
 def _laplacian(
-    graph: nx.Graph, nodes: list, distance: str, conductance: str | DispersalKernel
+    graph: nx.Graph, nodes: list, edge_length: str, conductance: str | DispersalKernel
 ) -> sp.csr_matrix:
-    u, v, d = _edge_arrays(graph, nodes, distance)
+    u, v, d = _edge_arrays(graph, nodes, edge_length)
     if isinstance(conductance, DispersalKernel):
         c = np.exp(-conductance.k * d)
     elif conductance == "inverse_distance":
@@ -778,7 +1053,7 @@ def effective_resistance(
     graph: nx.Graph,
     *,
     conductance: str | DispersalKernel = "inverse_distance",
-    distance: str = "distance_m",
+    edge_length: str = "distance_m",
 ) -> pd.DataFrame:
     """Effective resistance between every pair of patches (circuit theory).
 
@@ -809,7 +1084,7 @@ def effective_resistance(
     """
     graph = _require_graph(graph)
     nodes = list(graph.nodes)
-    lap = _laplacian(graph, nodes, distance, conductance)
+    lap = _laplacian(graph, nodes, edge_length, conductance)
     n = len(nodes)
     ncomp, labels = csgraph.connected_components(lap, directed=False)
     r = np.full((n, n), np.inf)
@@ -832,7 +1107,7 @@ def current_flow_centrality(
     graph: nx.Graph,
     *,
     conductance: str | DispersalKernel = "inverse_distance",
-    distance: str = "distance_m",
+    edge_length: str = "distance_m",
     normalized: bool = True,
 ) -> pd.Series:
     """Current-flow betweenness of every patch (random-walk betweenness).
@@ -856,7 +1131,7 @@ def current_flow_centrality(
     graph = _require_graph(graph)
     nodes = list(graph.nodes)
     n = len(nodes)
-    lap = _laplacian(graph, nodes, distance, conductance)
+    lap = _laplacian(graph, nodes, edge_length, conductance)
     ncomp, labels = csgraph.connected_components(lap, directed=False)
     cent = np.zeros(n)
     coo = sp.triu(lap, k=1).tocoo()

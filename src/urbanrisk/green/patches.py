@@ -40,22 +40,30 @@ logger = logging.getLogger(__name__)
 
 def _finish(
     geoms: Iterable, area: np.ndarray, attribute: np.ndarray, crs, min_area_m2: float,
-    extra: dict | None = None,
+    extra: dict | None = None, *, ids: np.ndarray | None = None, index=None,
 ) -> gpd.GeoDataFrame:
+    """Patch table; ``ids``/``index`` keep the caller's ids and rows, else 0, 1, ..."""
     data = {"area_m2": np.asarray(area, float), "attribute": np.asarray(attribute, float)}
     data.update(extra or {})
     gdf = gpd.GeoDataFrame(data, geometry=list(geoms), crs=crs)
+    if ids is not None:
+        gdf.insert(0, "patch_id", ids)
+    if index is not None:
+        gdf.index = index
     keep = gdf["area_m2"] >= min_area_m2
     dropped = int((~keep).sum())
     if dropped:
         logger.info("%d patches smaller than %g m² dropped", dropped, min_area_m2)
-    gdf = gdf.loc[keep].reset_index(drop=True)
+    gdf = gdf.loc[keep]
+    if index is None:
+        gdf = gdf.reset_index(drop=True)
     if gdf.empty:
         raise EmptyLayerError(
             f"No habitat patch is left after dropping patches under min_area_m2={min_area_m2:g}"
             f" ({dropped} dropped). Lower min_area_m2 or check the habitat classes/polygons."
         )
-    gdf.insert(0, "patch_id", np.arange(len(gdf), dtype=np.int64))
+    if ids is None:
+        gdf.insert(0, "patch_id", np.arange(len(gdf), dtype=np.int64))
     return gdf
 
 
@@ -187,14 +195,26 @@ def patches_from_polygons(
     *,
     min_area_m2: float = 0.0,
     quality_column: str | None = None,
+    dissolve: bool = False,
+    id_column: str | None = None,
     make_valid: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Habitat patches from polygons (parks, forests): touching parts dissolved.
+    """Habitat patches from polygons (parks, forests): one patch per polygon by default.
 
-    Overlapping or touching polygons become one patch. With ``quality_column`` (values in
-    [0, 1]) the ``attribute`` is ``sum(area of the input polygon × its quality)`` over the
-    input polygons forming the patch, so overlaps between inputs are counted twice: resolve
-    them first if quality matters.
+    By default every input feature is one patch and keeps its id and its row of the
+    input index, as Conefor and Makurhini take the nodes they are given: patches that
+    touch (share an edge or a single corner) stay separate patches, linked in
+    :func:`patch_graph` at distance 0. With ``dissolve=True``, overlapping or touching
+    features (even at a single point) are dissolved into one patch, and the result says
+    which inputs were merged (``n_parts``, ``merged_ids``; also logged). The City
+    Biodiversity Index rule that groups natural areas less than 100 m apart is
+    :func:`merge_patches`, not this.
+
+    With ``quality_column`` (values in [0, 1]) the ``attribute`` is ``sum(area of the
+    input polygon × its quality)`` over the input polygons forming the patch, so with
+    ``dissolve=True`` overlaps between inputs are counted twice: resolve them first if
+    quality matters. Without ``dissolve``, overlapping inputs are logged as a warning
+    (their shared area counts in both patches).
 
     Parameters
     ----------
@@ -202,36 +222,56 @@ def patches_from_polygons(
         Polygon or MultiPolygon features. A CRS not in metres (degrees, Web Mercator,
         feet) is reprojected to the local UTM zone (logged).
     min_area_m2 : float, default 0
-        Patches smaller than this are dropped.
+        Patches smaller than this are dropped (after dissolving, with ``dissolve``).
     quality_column : str, optional
         Numeric column of quality weights in [0, 1] (strings and NaN refused).
+    dissolve : bool, default False
+        Dissolve overlapping or touching features into one patch.
+    id_column : str, optional
+        Column of unique ids kept as ``patch_id`` (without ``dissolve``). Default: the
+        ``patch_id`` column if there is one, else the row position 0, 1, ... of the
+        feature in ``polygons``. With ``dissolve``, ``patch_id`` is new (0, 1, ... by the
+        lowest input row in the patch) and ``merged_ids`` lists these input ids.
     make_valid : bool, default False
         Repair invalid geometries instead of raising.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``patch_id`` (ordered by the lowest input row in the patch), ``area_m2``,
-        ``attribute``, ``n_parts`` (input polygons merged) and the geometry.
+        ``patch_id``, ``area_m2``, ``attribute``, ``n_parts`` (input features in the
+        patch), ``merged_ids`` (their ids, comma-separated) and the geometry. Without
+        ``dissolve`` the rows keep the input index (minus patches under
+        ``min_area_m2``); with it the index is 0, 1, ...
 
     Raises
     ------
     InvalidGeometryError
         Non-polygon, empty or zero-area features (the rows are named).
+    InputValueError
+        ``id_column`` missing or with duplicated values.
     EmptyLayerError
         No feature, or no patch left after ``min_area_m2``.
 
     Examples
     --------
+    Two parks touching along an edge stay two patches unless dissolved:
+
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
     >>> parks = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10),
     ...                                    box(50, 0, 60, 5)], crs=3067)
-    >>> patches_from_polygons(parks)[["patch_id", "area_m2", "n_parts"]].values.tolist()
+    >>> patches_from_polygons(parks)[["patch_id", "area_m2"]].values.tolist()
+    [[0.0, 100.0], [1.0, 100.0], [2.0, 50.0]]
+    >>> p = patches_from_polygons(parks, dissolve=True)
+    >>> p[["patch_id", "area_m2", "n_parts"]].values.tolist()
     [[0.0, 200.0, 2.0], [1.0, 50.0, 1.0]]
+    >>> p["merged_ids"].tolist()
+    ['0,1', '2']
     """
     polygons = prepare_vector(polygons, name="polygons", make_valid=make_valid)
     min_area_m2 = require_positive(min_area_m2, name="min_area_m2", allow_zero=True)
+    if not isinstance(dissolve, bool | np.bool_):
+        raise InputValueError(f"dissolve must be True or False, got {dissolve!r}.")
     geom = polygons.geometry.reset_index(drop=True)
     types = geom.geom_type
     not_poly = ~types.isin(["Polygon", "MultiPolygon"])
@@ -255,10 +295,19 @@ def patches_from_polygons(
         )
     else:
         q = np.ones(len(geom))
+    ids = _input_ids(polygons, id_column)
+    n = len(geom)
+    if not dissolve:
+        _warn_overlaps(geom.values, ids)
+        return _finish(
+            geom.values, area, area * q, polygons.crs, min_area_m2,
+            extra={"n_parts": np.ones(n, dtype=np.int64),
+                   "merged_ids": [str(i) for i in ids]},
+            ids=ids, index=polygons.index,
+        )
     # group touching/overlapping inputs
     tree = shapely.STRtree(geom.values)
     left, right = tree.query(geom.values, predicate="intersects")
-    n = len(geom)
     adj = coo_matrix((np.ones(left.size), (left, right)), shape=(n, n))
     ncomp, labels = connected_components(adj, directed=False)
     first = np.full(ncomp, n)
@@ -267,20 +316,69 @@ def patches_from_polygons(
     rank = np.empty(ncomp, dtype=np.int64)
     rank[order] = np.arange(ncomp)
     labels = rank[labels]
-    geoms = []
+    geoms, merged = [], []
     for c in range(ncomp):
         members = np.flatnonzero(labels == c)
         geoms.append(
             geom.values[members[0]] if members.size == 1
             else shapely.union_all(geom.values[members])
         )
+        merged.append(",".join(str(i) for i in ids[members]))
     patch_area = np.array([g.area for g in geoms])
     attribute = np.bincount(labels, weights=area * q, minlength=ncomp)
     if quality_column is None:
         attribute = patch_area
     n_parts = np.bincount(labels, minlength=ncomp).astype(np.int64)
+    if ncomp < n:
+        groups = [m for m, k in zip(merged, n_parts, strict=True) if k > 1]
+        logger.info(
+            "dissolve: %d touching or overlapping input polygons merged into %d patches "
+            "(%d polygons in, %d patches out); merged ids: %s%s",
+            int(n_parts[n_parts > 1].sum()), len(groups), n, ncomp,
+            "; ".join(groups[:10]), " ..." if len(groups) > 10 else "",
+        )
     return _finish(geoms, patch_area, attribute, polygons.crs, min_area_m2,
-                   extra={"n_parts": n_parts})
+                   extra={"n_parts": n_parts, "merged_ids": merged})
+
+
+def _input_ids(polygons: gpd.GeoDataFrame, id_column: str | None) -> np.ndarray:
+    """Return the input ids: ``id_column``, else ``patch_id``, else row positions."""
+    if id_column is None:
+        if "patch_id" not in polygons.columns:
+            return np.arange(len(polygons), dtype=np.int64)
+        id_column = "patch_id"
+    if id_column not in polygons.columns:
+        raise InputValueError(
+            f"id_column {id_column!r} is not a column of polygons ({list(polygons.columns)})."
+        )
+    ids = polygons[id_column]
+    if ids.isna().any() or ids.duplicated().any():
+        dup = ids[ids.duplicated(keep=False) | ids.isna()].tolist()[:10]
+        raise InputValueError(
+            f"polygons[{id_column!r}] must hold unique, non-missing ids (repeated or "
+            f"missing: {dup}). Pass dissolve=True to merge features into new patches."
+        )
+    return ids.to_numpy()
+
+
+def _warn_overlaps(geoms: np.ndarray, ids: np.ndarray) -> None:
+    """Log the pairs of input features that overlap (a shared area, not just an edge)."""
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="overlaps")
+    sel = left < right
+    left, right = left[sel], right[sel]
+    # "overlaps" misses a feature wholly inside another
+    li, ri = tree.query(geoms, predicate="contains")
+    sel = li != ri
+    left = np.concatenate([left, li[sel]])
+    right = np.concatenate([right, ri[sel]])
+    if left.size:
+        pairs = [f"{ids[i]}/{ids[j]}" for i, j in zip(left[:10], right[:10], strict=True)]
+        logger.warning(
+            "%d pairs of input polygons overlap (ids %s%s): their shared area counts in "
+            "both patches. Pass dissolve=True to merge them, or resolve the overlaps.",
+            left.size, ", ".join(pairs), " ..." if left.size > 10 else "",
+        )
 
 
 def merge_patches(
@@ -292,9 +390,12 @@ def merge_patches(
     """Merge patches less than ``gap_m`` apart unless a barrier lies between them.
 
     This is the grouping rule of City Biodiversity Index indicator 2 (Chan et al. 2014,
-    User's Manual on the Singapore Index on Cities' Biodiversity, indicator 2): two natural
-    areas closer than 100 m count as connected unless an anthropogenic barrier (a major
-    road, a railway, a canal...) separates them. Here "separates" means the barrier layer
+    User's Manual on the Singapore Index on Cities' Biodiversity, indicator 2, p. 12):
+    two natural areas less than 100 m apart count as connected unless an anthropogenic
+    barrier separates them: a road 15 m wide or more or carrying more than 5,000 cars a
+    day, a highly modified river, a heavily concretised canal, a heavily built-up area or
+    another artificial structure the city considers a barrier (build them with
+    :func:`urbanrisk.green.cbi_barriers`). Here "separates" means the barrier layer
     crosses the shortest straight line between the two patch edges. Groups are closed
     transitively (A near B, B near C → one patch).
 
@@ -306,7 +407,8 @@ def merge_patches(
     gap_m : float, default 100
         Patches whose edge-to-edge distance is strictly below this are joined.
     barriers : geopandas.GeoDataFrame, optional
-        Lines (or polygons) that break a link; reprojected to the patches' CRS if needed.
+        Lines (or polygons, e.g. built-up areas) that break a link; reprojected to the
+        patches' CRS if needed.
 
     Returns
     -------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import networkx as nx
@@ -22,10 +22,12 @@ import shapely
 import xarray as xr
 
 from urbanrisk.errors import EmptyLayerError, InputValueError
-from urbanrisk.green._inputs import patch_column, population_points, require_near
+from urbanrisk.green._inputs import patch_column, require_near
+from urbanrisk.green._residents import resident_points, within_reach
 from urbanrisk.green.graph import patch_graph
 from urbanrisk.green.kernel import DispersalKernel, _require_kernel
 from urbanrisk.green.metrics import equivalent_connected_area, node_importance
+from urbanrisk.green.patches import patches_from_landcover
 from urbanrisk.layers import (
     prepare_vector,
     require_number,
@@ -33,7 +35,7 @@ from urbanrisk.layers import (
     require_positive,
 )
 
-__all__ = ["rank_candidates", "best_sites", "patch_loss", "residents_near"]
+__all__ = ["candidate_sites", "rank_candidates", "best_sites", "patch_loss", "residents_near"]
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,54 @@ def _prepare(
     return allp, cand_ids
 
 
+def candidate_sites(
+    landcover: xr.DataArray,
+    *,
+    classes: Iterable[int],
+    min_area_m2: float = 0.0,
+) -> gpd.GeoDataFrame:
+    """Candidate sites for new green space: parcels of the given land-cover classes.
+
+    Cells of ``classes`` (e.g. vacant land, brownfield) that touch along an edge form one
+    site (4-neighbourhood: two parcels meeting only at a corner are two sites, since each
+    could be greened on its own); sites under ``min_area_m2`` are dropped. The input of
+    :func:`rank_candidates` and :func:`best_sites`.
+
+    Parameters
+    ----------
+    landcover : xarray.DataArray
+        Land-cover class codes, as for :func:`patches_from_landcover` (nodata masked,
+        whole codes, a CRS not in metres reprojected to UTM with nearest neighbour).
+    classes : iterable of int
+        Land-cover codes that could become green space.
+    min_area_m2 : float, default 0
+        Smallest site kept.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per site, index ``site`` (0, 1, ... in raster scan order): ``area_m2``,
+        ``n_cells`` and the parcel polygon.
+
+    Examples
+    --------
+    Two class-7 cells meeting only at a corner are two 100-m² sites; the 2-cell block is
+    one 200-m² site:
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> lc = raster_from_array(np.array([[7, 0, 7, 7], [0, 7, 0, 0]]), crs=3067,
+    ...                        transform=(10, 0, 0, 0, -10, 20))
+    >>> candidate_sites(lc, classes=[7])["area_m2"].tolist()
+    [100.0, 200.0, 100.0]
+    """
+    sites = patches_from_landcover(landcover, habitat_classes=list(classes),
+                                   min_area_m2=min_area_m2, diagonal=False)
+    sites = sites.set_index("patch_id")[["area_m2", "n_cells", sites.geometry.name]]
+    sites.index.name = "site"
+    return sites
+
+
 def _eca(graph: nx.Graph, nodes: list, kernel: DispersalKernel) -> float:
     return equivalent_connected_area(graph.subgraph(nodes), kernel=kernel)
 
@@ -135,10 +185,12 @@ def rank_candidates(
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed like ``candidates``, sorted by ``score`` (descending): ``new_area_m2``,
-        ``eca_m2`` (with the site), ``eca_gain_m2``, ``eca_gain_percent``, co-benefit
-        columns, ``score``, ``rank``. ``attrs`` holds the kernel and the base ECA.
+    geopandas.GeoDataFrame
+        The candidates (same index labels, their columns and geometry), sorted by
+        ``score`` (descending), with ``new_area_m2``, ``eca_m2`` (with the site),
+        ``eca_gain_m2``, ``eca_gain_percent``, co-benefit columns, ``score``, ``rank``
+        (a candidate column of the same name is replaced). ``attrs`` holds the kernel and
+        the base ECA.
 
     Examples
     --------
@@ -169,6 +221,9 @@ def rank_candidates(
     out.index.name = candidates.index.name
     out["eca_gain_percent"] = 100.0 * out["eca_gain_m2"] / base
     out = _score(out, co_benefits, weights, candidates.index)
+    keep = [c for c in candidates.columns if c not in out.columns]
+    out = gpd.GeoDataFrame(candidates[keep].join(out, how="right"),
+                           geometry=candidates.geometry.name, crs=candidates.crs)
     out.attrs.update({"kernel": kernel.as_dict(), "base_eca_m2": base,
                       "max_distance_m": thr})
     return out
@@ -233,12 +288,15 @@ def best_sites(
 
     Examples
     --------
+    Two stepping stones between two parks (the first a little larger, so it is picked
+    first; alone, the two would tie by symmetry) and a far-away plot:
+
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
     >>> from urbanrisk.green import patches_from_polygons
     >>> parks = patches_from_polygons(gpd.GeoDataFrame(
     ...     geometry=[box(0, 0, 100, 100), box(600, 0, 700, 100)], crs=3067))
-    >>> sites = gpd.GeoDataFrame(geometry=[box(200, 0, 300, 100), box(400, 0, 500, 100),
+    >>> sites = gpd.GeoDataFrame(geometry=[box(200, 0, 300, 120), box(400, 0, 500, 100),
     ...                                     box(5000, 0, 5010, 10)], crs=3067)
     >>> best_sites(parks, sites, k=2, kernel=DispersalKernel(distance_m=200),
     ...            max_distance_m=300)["candidate"].tolist()
@@ -316,7 +374,8 @@ def residents_near(
 
     A co-benefit for :func:`rank_candidates`: e.g. ``where = lst >= lst.quantile(0.9)``
     counts residents of heat hot spots who would gain a park within 300 m. A cell counts
-    when its centre lies within ``distance_m`` of the site's edge.
+    when its centre lies within ``distance_m`` of the site's edge: the same rule as
+    :func:`green_access` (one implementation), counted per site instead of per resident.
 
     Parameters
     ----------
@@ -352,13 +411,9 @@ def residents_near(
     """
     s = prepare_vector(sites, name="sites")
     d = require_positive(distance_m, name="distance_m")
-    points, w = population_points(population, s, target_name="sites", reach_m=d,
-                                  where=where)
-    pts = np.asarray(points.values)
-    if len(pts) == 0:
-        return pd.Series(0.0, index=sites.index, name="residents_near")
-    tree = shapely.STRtree(pts)
-    si, pi = tree.query(s.geometry.values, predicate="dwithin", distance=d)
+    pts, w = resident_points(s, population=population, buildings=None, weight_column=None,
+                             target_name="sites", reach_m=d, where=where)
+    si, pi = within_reach(s.geometry.values, pts, d)
     total = np.bincount(si, weights=w[pi], minlength=len(s))
     if not np.isfinite(total).all():
         raise EmptyLayerError("population holds no finite values near the sites.")

@@ -7,6 +7,8 @@
 - :mod:`urbanrisk.hazard.impact`: damage per asset, exceedance curve and expected annual
   damage over return periods, aggregation by zone and class.
 - :mod:`urbanrisk.hazard.heat`: heat hot spots and the people living in them.
+- :mod:`urbanrisk.hazard.flood`: the decisions of a flood profile (which buildings and
+  roads are exposed, damage and EAD per asset and zone) as functions with typed results.
 
 Examples
 --------
@@ -17,23 +19,42 @@ Examples
 
 from urbanrisk.hazard.curves import (
     JRC_CITATION,
+    JRC_CLASS_FOR_OCCUPANCY,
     JRC_OCCUPANCIES,
     JRC_REGIONS,
     DamageCurve,
+    jrc_class_for_occupancy,
     jrc_construction_cost,
     jrc_curve,
     jrc_curves,
+    jrc_curves_for_occupancy,
+    jrc_max_damage_for_occupancy,
     jrc_max_damage_m2,
 )
 from urbanrisk.hazard.exposure import (
     coverage_fractions,
     exposed_population,
     line_exposure,
+    people_above,
     polygon_exposure,
     population_weighted_hazard,
     sample_points,
 )
-from urbanrisk.hazard.heat import heat_exposure, hot_spot_threshold, hot_spots
+from urbanrisk.hazard.flood import (
+    BuildingExposure,
+    FloodRisk,
+    RoadExposure,
+    flood_building_exposure,
+    flood_risk,
+    flood_road_exposure,
+)
+from urbanrisk.hazard.heat import (
+    heat_exposure,
+    hot_population_cells,
+    hot_spot_area_m2,
+    hot_spot_threshold,
+    hot_spots,
+)
 from urbanrisk.hazard.impact import (
     EAD_RULES,
     EAD_TAILS,
@@ -47,14 +68,18 @@ from urbanrisk.hazard.impact import (
 )
 
 __all__ = [
+    "BuildingExposure",
     "DamageCurve",
     "EADBounds",
     "EADResult",
     "EAD_RULES",
     "EAD_TAILS",
+    "FloodRisk",
     "JRC_CITATION",
+    "JRC_CLASS_FOR_OCCUPANCY",
     "JRC_OCCUPANCIES",
     "JRC_REGIONS",
+    "RoadExposure",
     "aggregate",
     "asset_damage",
     "coverage_fractions",
@@ -62,14 +87,23 @@ __all__ = [
     "exceedance_curve",
     "expected_annual_damage",
     "exposed_population",
+    "flood_building_exposure",
+    "flood_risk",
+    "flood_road_exposure",
     "heat_exposure",
+    "hot_population_cells",
+    "hot_spot_area_m2",
     "hot_spot_threshold",
     "hot_spots",
+    "jrc_class_for_occupancy",
     "jrc_construction_cost",
     "jrc_curve",
     "jrc_curves",
+    "jrc_curves_for_occupancy",
+    "jrc_max_damage_for_occupancy",
     "jrc_max_damage_m2",
     "line_exposure",
+    "people_above",
     "polygon_exposure",
     "population_weighted_hazard",
     "sample_points",

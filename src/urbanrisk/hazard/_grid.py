@@ -226,12 +226,22 @@ def column_names(base: str, labels: list[dict[str, Any]]) -> list[str]:
     return names
 
 
-def warn_outside(name: str, n_out: int, n_total: int, what: str = "outside the raster") -> None:
-    """Log (warning) how many assets got NaN because they are outside the raster."""
+def warn_outside(name: str, n_out: int, n_total: int, n_nodata: int = 0) -> None:
+    """Log (warning) how many features got NaN, outside the raster and on nodata cells apart.
+
+    Outside the raster's extent nothing is known; a NaN cell inside it is nodata, which the
+    caller may declare as a value with ``nodata_as`` (``0.0`` when nodata means dry).
+    """
     if n_out:
         logger.warning(
-            "%s: %d of %d features are %s (or only on nodata cells); their values are NaN.",
-            name, n_out, n_total, what,
+            "%s: %d of %d features are outside the raster's extent; their values are NaN "
+            "(unknown).", name, n_out, n_total,
+        )
+    if n_nodata:
+        logger.warning(
+            "%s: %d of %d features lie only on nodata (NaN) cells of the raster; their values "
+            "are NaN. If nodata means no hazard (e.g. a dry cell of a flood map), pass "
+            "nodata_as=0.0.", name, n_nodata, n_total,
         )
 
 
@@ -388,6 +398,18 @@ def class_labels(bins: np.ndarray, units: str) -> list[str]:
     labels += [f"{f(lo)}-{f(hi)} {units}" for lo, hi in zip(bins[:-1], bins[1:], strict=True)]
     labels.append(f"> {f(bins[-1])} {units}")
     return labels
+
+
+def class_bounds(bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(lower, upper)`` of each class of :func:`class_labels`, then of ``"nodata"`` (NaN).
+
+    Class ``i`` holds values ``lower[i] < v <= upper[i]`` (``-inf`` / ``inf`` at the ends), so
+    callers select classes by number (``class_lower >= threshold``), never by label.
+    """
+    b = np.asarray(bins, dtype=float)
+    lower = np.concatenate([[-np.inf], b, [np.nan]])
+    upper = np.concatenate([b, [np.inf], [np.nan]])
+    return lower, upper
 
 
 def classify(values: np.ndarray, bins: np.ndarray) -> np.ndarray:

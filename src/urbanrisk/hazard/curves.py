@@ -42,6 +42,10 @@ __all__ = [
     "jrc_curves",
     "jrc_construction_cost",
     "jrc_max_damage_m2",
+    "JRC_CLASS_FOR_OCCUPANCY",
+    "jrc_class_for_occupancy",
+    "jrc_curves_for_occupancy",
+    "jrc_max_damage_for_occupancy",
 ]
 
 JRC_CITATION = (
@@ -79,6 +83,20 @@ _REGION_ALIASES = {
 }
 _OCC_ALIASES = {"roads": "infrastructure", "road": "infrastructure", "commerce": "commercial",
                 "industry": "industrial"}
+
+#: Building occupancy classes (as in the demo's and OpenStreetMap-derived building layers) and
+#: the JRC damage class whose curve and maximum damage they use. The JRC report publishes
+#: residential, commercial and industrial building classes only; sending public and other
+#: buildings to the commercial class is **urbanrisk's assumption**, not the report's (its
+#: commercial class is the non-residential, non-industrial one). Pass your own mapping to
+#: :func:`jrc_curves_for_occupancy` to decide otherwise.
+JRC_CLASS_FOR_OCCUPANCY: dict[str, str] = {
+    "residential": "residential",
+    "commercial": "commercial",
+    "industrial": "industrial",
+    "public": "commercial",
+    "other": "commercial",
+}
 
 # Construction-cost regression of the report: cost = a * GDP_per_capita ** b (2010 EUR/m2).
 _JRC_COST_REGRESSION = {
@@ -458,3 +476,121 @@ def jrc_max_damage_m2(
          else require_number(content_factor, name="content_factor", low=0.0))
     structure = cost * depreciation_factor * (1 - undamageable_fraction) * materials_factor
     return float(structure * (1 + f))
+
+
+# --------------------------------------------------------------------------------------
+# Occupancy classes of a building layer -> JRC classes
+# --------------------------------------------------------------------------------------
+def jrc_class_for_occupancy(
+    occupancies: Sequence[str] | pd.Series | np.ndarray,
+    *,
+    mapping: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """JRC damage class of each occupancy class present in a building layer.
+
+    Parameters
+    ----------
+    occupancies : sequence of str
+        The occupancy values of the buildings (repeats and missing values are ignored).
+    mapping : dict, optional
+        Occupancy -> JRC class (one of ``residential``, ``commercial``, ``industrial``);
+        default :data:`JRC_CLASS_FOR_OCCUPANCY`.
+
+    Returns
+    -------
+    dict
+        ``{occupancy: JRC class}`` for the classes present, sorted.
+
+    Raises
+    ------
+    InputValueError
+        An occupancy class the mapping does not know (the message lists the known ones).
+
+    Examples
+    --------
+    >>> jrc_class_for_occupancy(["public", "residential", "public", None])
+    {'public': 'commercial', 'residential': 'residential'}
+    """
+    table = dict(JRC_CLASS_FOR_OCCUPANCY if mapping is None else mapping)
+    bad = sorted({str(v) for v in table.values()} - set(_JRC_COST_REGRESSION))
+    if bad:
+        raise InputValueError(
+            f"mapping sends occupancies to {bad}, which are not JRC building classes; use "
+            f"{sorted(_JRC_COST_REGRESSION)}."
+        )
+    values = pd.Series(np.asarray(occupancies, dtype=object)).dropna().astype(str)
+    present = sorted(set(values))
+    unknown = [c for c in present if c not in table]
+    if unknown:
+        raise InputValueError(
+            f"buildings have occupancy classes without a JRC class: {unknown}; known classes "
+            f"are {sorted(table)} (pass mapping= to add them)."
+        )
+    return {c: table[c] for c in present}
+
+
+def jrc_curves_for_occupancy(
+    region: str,
+    occupancies: Sequence[str] | pd.Series | np.ndarray,
+    *,
+    mapping: dict[str, str] | None = None,
+) -> dict[str, DamageCurve]:
+    """JRC depth-damage curve of each occupancy class present, for ``asset_damage(curves=)``.
+
+    Parameters
+    ----------
+    region : str
+        JRC continent (:data:`JRC_REGIONS`).
+    occupancies : sequence of str
+        Occupancy values of the buildings.
+    mapping : dict, optional
+        Occupancy -> JRC class; default :data:`JRC_CLASS_FOR_OCCUPANCY`.
+
+    Returns
+    -------
+    dict
+        ``{occupancy: DamageCurve}``.
+
+    Examples
+    --------
+    >>> c = jrc_curves_for_occupancy("europe", ["public", "residential"])
+    >>> c["public"].name, float(c["residential"](1.0))
+    ('JRC europe commercial', 0.4)
+    """
+    jrc = jrc_class_for_occupancy(occupancies, mapping=mapping)
+    return {occ: jrc_curve(region, cls) for occ, cls in jrc.items()}
+
+
+def jrc_max_damage_for_occupancy(
+    country: str,
+    occupancies: Sequence[str] | pd.Series | np.ndarray,
+    *,
+    mapping: dict[str, str] | None = None,
+    **kwargs,
+) -> dict[str, float]:
+    """JRC maximum damage per m² (:func:`jrc_max_damage_m2`) of each occupancy class present.
+
+    Parameters
+    ----------
+    country : str
+        ISO3 code or name.
+    occupancies : sequence of str
+        Occupancy values of the buildings.
+    mapping : dict, optional
+        Occupancy -> JRC class; default :data:`JRC_CLASS_FOR_OCCUPANCY`.
+    **kwargs
+        Factors of :func:`jrc_max_damage_m2` (``depreciation_factor`` ...).
+
+    Returns
+    -------
+    dict
+        ``{occupancy: 2010 EUR per m²}``, for ``asset_damage(unit_value=)``.
+
+    Examples
+    --------
+    >>> m = jrc_max_damage_for_occupancy("FIN", ["residential"])
+    >>> round(m["residential"], 1)   # 1508.2 * 0.6 * 1.5
+    1357.3
+    """
+    jrc = jrc_class_for_occupancy(occupancies, mapping=mapping)
+    return {occ: jrc_max_damage_m2(country, cls, **kwargs) for occ, cls in jrc.items()}

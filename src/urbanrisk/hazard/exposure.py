@@ -51,6 +51,7 @@ from urbanrisk.hazard._grid import (
     check_hazard,
     check_nodata_as,
     check_vector,
+    class_bounds,
     class_labels,
     classify,
     column_names,
@@ -70,6 +71,7 @@ __all__ = [
     "polygon_exposure",
     "line_exposure",
     "exposed_population",
+    "people_above",
     "population_weighted_hazard",
     "coverage_fractions",
 ]
@@ -117,7 +119,9 @@ def sample_points(
         Base name of the output column(s); default ``<hazard.name>_<units>``, e.g.
         ``flood_depth_m`` (with ``_rp100`` etc. appended per band).
     nodata_as : float, optional
-        Value used for NaN cells (e.g. ``0.0`` for flood maps whose nodata means dry).
+        Value given to NaN (nodata) cells *inside* the raster: ``0.0`` for a flood map whose
+        nodata means dry. Points outside the raster's extent stay NaN (unknown) whatever
+        ``nodata_as`` says; the two are counted apart in the logged warning.
     layout : {"wide", "long"}, default "wide"
         ``"wide"``: the points with one column per band. ``"long"``: a tidy table with
         ``feature`` (the input index label), one column per extra dim, ``variable`` and
@@ -154,8 +158,10 @@ def sample_points(
     xy = shapely.get_coordinates(np.asarray(pts.geometry.values))
     u, v = grid.to_index(xy[:, 0], xy[:, 1])
     vals = _sample(hazard, extra, u, v, grid, method, nodata_as)
-    n_out = int(np.isnan(vals).all(axis=0).sum())
-    _grid.warn_outside("points", n_out, len(pts))
+    inside = (u >= 0) & (u < grid.nx) & (v >= 0) & (v < grid.ny)
+    missing = np.isnan(vals).all(axis=0)
+    _grid.warn_outside("points", int((~inside).sum()), len(pts),
+                       n_nodata=int((missing & inside).sum()))
     base = _base_name(hazard, units, column)
     if layout == "long":
         return record_units(_long_table(points.index, labels, {base: vals}), hazard,
@@ -352,7 +358,10 @@ def polygon_exposure(
         Base of the column names; default ``<hazard.name>_<units>``. Columns are
         ``<base>_<stat>`` (``<base>_fraction_above_<t>``) plus the band suffix.
     nodata_as : float, optional
-        Value used for NaN cells (e.g. ``0.0`` when nodata means dry).
+        Value given to NaN (nodata) cells *inside* the raster: ``0.0`` for a flood map whose
+        nodata means dry, so a footprint on dry cells gets depth 0 (and no damage) instead
+        of NaN. Footprints wholly outside the raster's extent stay NaN (unknown) whatever
+        ``nodata_as`` says; the two are counted apart in the logged warning.
     make_valid : bool, default False
         Repair invalid geometries instead of raising.
     layout : {"wide", "long"}, default "wide"
@@ -402,8 +411,9 @@ def polygon_exposure(
     values = _grid.cell_values(hazard, extra, cov.row, cov.col, nodata_as=nodata_as)
     results = _zonal_stats(cov, values, stats, threshold)
     base = _base_name(hazard, units, column)
-    n_missing = int((~results["_valid"]).sum())
-    _grid.warn_outside("polygons", n_missing, len(polys))
+    touches = results["_touches"]
+    _grid.warn_outside("polygons", int((~touches).sum()), len(polys),
+                       n_nodata=int((touches & ~results["_valid"]).sum()))
     stat_names = {
         s: f"{s}_{threshold:g}" if s in ("fraction_above", "mean_above") else s for s in stats
     }
@@ -470,6 +480,7 @@ def _zonal_stats(
                 col[has] = r
                 res[stat][b] = np.where(valid, col, np.nan)
     res["_valid"] = valid_any
+    res["_touches"] = has
     return res
 
 
@@ -506,15 +517,19 @@ def line_exposure(
     labels : sequence of str, optional
         One label per class (``len(bins) + 1``); default like ``"0-0.5 m"``.
     nodata_as : float, optional
-        Value used for NaN cells.
+        Value given to NaN (nodata) cells inside the raster (``0.0`` when nodata means
+        dry); pieces outside the raster's extent stay unknown.
 
     Returns
     -------
     pandas.DataFrame
         Tidy table with one row per (feature, band, class) with non-zero length:
         ``feature`` (the input index label), one column per extra dim, ``hazard_class``
-        and ``length_m``. Pieces outside the raster or on NaN cells are in class
-        ``"nodata"``.
+        (label), ``class_lower`` and ``class_upper`` (the class holds values
+        ``class_lower < v <= class_upper``; ``-inf``/``inf`` at the ends; select classes by
+        these numbers, not by label) and ``length_m``. Pieces on NaN cells are in class
+        ``"nodata"``, pieces outside the raster's extent in class ``"outside"`` (both with
+        NaN bounds).
 
     Examples
     --------
@@ -527,9 +542,9 @@ def line_exposure(
     ...     transform=(1, 0, 0, 0, -1, 1), units="m", name="flood_depth")
     >>> road = gpd.GeoDataFrame(geometry=[LineString([(0, 0.5), (2, 0.5)])], crs=3067)
     >>> line_exposure(road, depth, bins=[0, 0.5])
-       feature hazard_class  length_m
-    0        0       <= 0 m       1.0
-    1        0      > 0.5 m       1.0
+       feature hazard_class  class_lower  class_upper  length_m
+    0        0       <= 0 m         -inf          0.0       1.0
+    1        0      > 0.5 m          0.5          inf       1.0
     """
     hazard, units, extra = check_hazard(hazard)
     edges = check_bins(bins)
@@ -548,26 +563,33 @@ def line_exposure(
         hazard, extra, pieces.row[inside], pieces.col[inside], nodata_as=nodata_as
     )
     n = pieces.n
-    ncls = len(edges) + 2  # classes + nodata
+    ncls = len(edges) + 3  # classes + nodata + outside
+    lower, upper = class_bounds(edges)
+    lower, upper = np.append(lower, np.nan), np.append(upper, np.nan)
+    cls_names = np.array(names + ["nodata", "outside"], dtype=object)
     frames = []
     feature = lines.index.to_numpy()
+    on_nodata = np.zeros(n, bool)
     for b, lab in enumerate(band_labels):
         vals = np.full(pieces.length.size, np.nan)
         vals[inside] = inside_values[b]
         code = classify(vals, edges)
-        code = np.where(code < 0, ncls - 1, code)
+        code = np.where(code < 0, np.where(inside, ncls - 2, ncls - 1), code)
         acc = np.bincount(pieces.geom * ncls + code, weights=pieces.length, minlength=n * ncls)
         acc = acc.reshape(n, ncls)
+        on_nodata |= (acc[:, : ncls - 2].sum(axis=1) == 0) & (acc[:, ncls - 2] > 0)
         gi, ci = np.nonzero(acc > 0)
         df = pd.DataFrame({"feature": feature[gi]})
         for d, val in lab.items():
             df[d] = val
-        df["hazard_class"] = np.array(names + ["nodata"], dtype=object)[ci]
+        df["hazard_class"] = cls_names[ci]
+        df["class_lower"] = lower[ci]
+        df["class_upper"] = upper[ci]
         df["length_m"] = acc[gi, ci]
         frames.append(df)
     out = pd.concat(frames, ignore_index=True)
     n_out = int((~np.isin(np.arange(n), pieces.geom[inside])).sum())
-    _grid.warn_outside("lines", n_out, n)
+    _grid.warn_outside("lines", n_out, n, n_nodata=int(on_nodata.sum()))
     return record_units(out, hazard, {"length_m": "m"})
 
 
@@ -662,9 +684,9 @@ def _to_pop(wy, wx, field: np.ndarray) -> np.ndarray:
 
 
 def _class_fields(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """``(ncls, ny, nx)`` indicator of each hazard class (NaN cells in none)."""
+    """``(ncls + 1, ny, nx)`` indicator of each hazard class, then of NaN (nodata) cells."""
     codes = classify(values, edges)
-    return np.stack([(codes == ci).astype(np.float64) for ci in range(len(edges) + 1)])
+    return np.stack([(codes == ci).astype(np.float64) for ci in [*range(len(edges) + 1), -1]])
 
 
 def _sum_and_count_fields(values: np.ndarray) -> np.ndarray:
@@ -782,14 +804,20 @@ def exposed_population(
     zone_column : str, optional
         Column of ``zones`` naming them; default their index.
     nodata_as : float, optional
-        Value used for NaN hazard cells (otherwise their people are in ``"nodata"``, as
-        are people outside the hazard's extent).
+        Value given to NaN (nodata) hazard cells inside the raster (``0.0`` when nodata
+        means dry); otherwise their people are in class ``"nodata"``. People outside the
+        hazard's extent are in class ``"outside"`` (unknown) whatever ``nodata_as`` says
+        (for a hazard reprojected to the population's CRS, the fill around it is nodata).
 
     Returns
     -------
     pandas.DataFrame
         Tidy table: ``zone`` (when zones are given), one column per extra dim,
-        ``hazard_class``, ``people`` and ``share`` (of the zone's or total population).
+        ``hazard_class`` (label), ``class_lower`` and ``class_upper`` (the class holds
+        hazard values ``class_lower < h <= class_upper``, ``-inf``/``inf`` at the ends, NaN
+        for ``"nodata"`` and ``"outside"``: select classes by these numbers, e.g.
+        ``class_lower >= threshold`` for the people above a threshold), ``people`` and
+        ``share`` (of the zone's or total population).
 
     Examples
     --------
@@ -801,11 +829,13 @@ def exposed_population(
     ...     transform=(2, 0, 0, 0, -2, 2), units="people")
     >>> depth = raster_from_array(np.array([[0.0, 0.2], [0.4, 1.5]]), crs=3067,
     ...     transform=(1, 0, 0, 0, -1, 2), units="m", name="flood_depth")
-    >>> exposed_population(pop, depth, threshold=1.0)[["hazard_class", "people"]]
-      hazard_class  people
-    0       <= 1 m     7.5
-    1        > 1 m     2.5
-    2       nodata     0.0
+    >>> exposed_population(pop, depth, threshold=1.0)[["hazard_class", "class_lower",
+    ...                                                   "people"]]
+      hazard_class  class_lower  people
+    0       <= 1 m         -inf     7.5
+    1        > 1 m          1.0     2.5
+    2       nodata          NaN     0.0
+    3      outside          NaN     0.0
     """
     population = _check_population(population)
     hazard, units, extra = check_hazard(hazard, metric=False)
@@ -824,14 +854,17 @@ def exposed_population(
     frames = []
     for b, lab in enumerate(_grid.band_labels(hz, extra)):
         shares = list(_transfer(bands[b], wy, wx, nodata_as, _class_fields, edges))
-        known = np.sum(shares, axis=0)
-        shares.append(np.clip(1.0 - known, 0.0, 1.0))  # NaN cells and outside the hazard
-        people = np.stack([pop * s for s in shares])  # (ncls+1, ny, nx)
+        known = np.sum(shares, axis=0)  # classes and NaN cells
+        shares.append(np.clip(1.0 - known, 0.0, 1.0))  # outside the hazard's extent
+        people = np.stack([pop * s for s in shares])  # (ncls+2, ny, nx)
         flat = people.reshape(len(shares), -1)
-        cls = names + ["nodata"]
+        cls = names + ["nodata", "outside"]
+        lower, upper = class_bounds(edges)
+        lower, upper = np.append(lower, np.nan), np.append(upper, np.nan)
         if zw is None:
             totals = flat.sum(axis=1)
-            df = pd.DataFrame({"hazard_class": cls, "people": totals})
+            df = pd.DataFrame({"hazard_class": cls, "class_lower": lower,
+                               "class_upper": upper, "people": totals})
             tot = totals.sum()
             df["share"] = totals / tot if tot > 0 else np.nan
         else:
@@ -840,6 +873,8 @@ def exposed_population(
                 {
                     "zone": np.repeat(znames, len(cls)),
                     "hazard_class": np.tile(np.array(cls, dtype=object), len(znames)),
+                    "class_lower": np.tile(lower, len(znames)),
+                    "class_upper": np.tile(upper, len(znames)),
                     "people": per_zone.ravel(),
                 }
             )
@@ -851,6 +886,75 @@ def exposed_population(
         frames.append(df)
     return record_units(pd.concat(frames, ignore_index=True), hazard,
                         {"people": "people", "share": "1"})
+
+
+def people_above(
+    population: xr.DataArray,
+    hazard: xr.DataArray,
+    *,
+    threshold: float,
+    zones: gpd.GeoDataFrame | None = None,
+    zone_column: str | None = None,
+    nodata_as: float | None = None,
+) -> pd.DataFrame:
+    """People living where the hazard is strictly above ``threshold``, per band (and zone).
+
+    The people of :func:`exposed_population` in the class above the threshold, selected by
+    its numeric bounds (``class_lower >= threshold``), never by label; people on nodata
+    cells (unless ``nodata_as`` is given) and outside the hazard's extent are reported apart.
+
+    Parameters
+    ----------
+    population, hazard, zones, zone_column, nodata_as
+        As in :func:`exposed_population`.
+    threshold : float
+        In the hazard's canonical units (metres for a depth, °C for a temperature).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per band (and zone): ``zone`` (with zones), one column per extra dim (e.g.
+        ``return_period``), ``people`` (all), ``people_above``, ``people_nodata``,
+        ``people_outside``, ``share_above`` (of all people) and ``threshold``.
+
+    Examples
+    --------
+    Ten people in one 2 m cell; one of the four 1 m hazard cells is above 1 m:
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> pop = raster_from_array(np.array([[10.0]]), crs=3067,
+    ...     transform=(2, 0, 0, 0, -2, 2), units="people")
+    >>> depth = raster_from_array(np.array([[0.0, 0.2], [np.nan, 1.5]]), crs=3067,
+    ...     transform=(1, 0, 0, 0, -1, 2), units="m", name="flood_depth")
+    >>> people_above(pop, depth, threshold=1.0)[["people", "people_above", "people_nodata"]]
+       people  people_above  people_nodata
+    0    10.0           2.5            2.5
+    >>> float(people_above(pop, depth, threshold=1.0, nodata_as=0.0)["people_nodata"].iloc[0])
+    0.0
+    """
+    t = exposed_population(population, hazard, threshold=threshold, zones=zones,
+                           zone_column=zone_column, nodata_as=nodata_as)
+    thr = float(np.asarray(check_bins([threshold], name="threshold"))[0])
+    keys = [c for c in t.columns if c not in ("hazard_class", "class_lower", "class_upper",
+                                              "people", "share")]
+    lower = t["class_lower"].to_numpy(float)
+    parts = {
+        "people": np.ones(len(t), bool),
+        "people_above": np.nan_to_num(lower, nan=-np.inf) >= thr,
+        "people_nodata": (t["hazard_class"] == "nodata").to_numpy(),
+        "people_outside": (t["hazard_class"] == "outside").to_numpy(),
+    }
+    frame = t[keys].copy()
+    for name, sel in parts.items():
+        frame[name] = np.where(sel, t["people"].to_numpy(float), 0.0)
+    out = frame.groupby(keys, sort=False, dropna=False).sum().reset_index() if keys else \
+        frame.sum().to_frame().T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_above"] = out["people_above"] / out["people"]
+    out["threshold"] = thr
+    out.attrs = {**t.attrs, "units": {c: "people" for c in parts} | {"share_above": "1"}}
+    return out
 
 
 def population_weighted_hazard(

@@ -21,11 +21,30 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from urbanrisk.errors import InputValueError
+from urbanrisk.hazard import _grid
 from urbanrisk.hazard._grid import check_hazard
-from urbanrisk.hazard.exposure import exposed_population
-from urbanrisk.layers import is_dask_backed, require_number, require_probability
+from urbanrisk.hazard.exposure import (
+    _check_population,
+    _hazard_on_population_grid,
+    _transfer,
+    exposed_population,
+)
+from urbanrisk.layers import (
+    cell_area_m2,
+    is_dask_backed,
+    prepare_raster,
+    require_number,
+    require_probability,
+)
 
-__all__ = ["hot_spot_threshold", "hot_spots", "heat_exposure"]
+__all__ = [
+    "hot_spot_threshold",
+    "hot_spots",
+    "hot_spot_area_m2",
+    "hot_population_cells",
+    "heat_exposure",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +190,115 @@ def hot_spots(
     return res
 
 
+def _check_hot(hot: xr.DataArray) -> xr.DataArray:
+    """Pass a hot-spot raster through the contract: 2-D, metric (never reprojected), 0/1/NaN."""
+    da = prepare_raster(hot, name="hot spots", reproject=False, allow_empty=True)
+    vals = da.data
+    bad = ~((vals == 0) | (vals == 1) | np.isnan(vals))
+    if bool(bad.any()):
+        raise InputValueError(
+            "hot spots must hold 1 (hot), 0 (not hot) or NaN (no data), as hot_spots() "
+            "returns; got other values."
+        )
+    return da
+
+
+def hot_spot_area_m2(hot: xr.DataArray) -> float:
+    """Area of the hot-spot cells of a :func:`hot_spots` raster, in m².
+
+    Number of cells equal to 1 times the area of one cell from the grid's transform
+    (:func:`urbanrisk.layers.cell_area_m2`, right also for a rotated grid, unlike
+    ``rio.resolution()``).
+
+    Parameters
+    ----------
+    hot : xarray.DataArray
+        1 for hot, 0 for not hot, NaN for no data (the output of :func:`hot_spots`), in a
+        CRS in metres (a raster in degrees raises
+        :class:`~urbanrisk.errors.GeographicCRSError`).
+
+    Returns
+    -------
+    float
+        m².
+
+    Examples
+    --------
+    Two hot cells of 10 m x 10 m:
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> hot = raster_from_array(np.array([[1.0, 0.0], [1.0, np.nan]]), crs=3067,
+    ...                         transform=(10, 0, 0, 0, -10, 20), units="1")
+    >>> hot_spot_area_m2(hot)
+    200.0
+    """
+    da = _check_hot(hot)
+    return float((da == 1).sum()) * cell_area_m2(da)
+
+
+def hot_population_cells(
+    hot: xr.DataArray,
+    population: xr.DataArray,
+    *,
+    min_share: float = 0.5,
+) -> xr.DataArray:
+    """Select the population cells of which at least ``min_share`` of the area is hot.
+
+    The share of each population cell covered by hot-spot cells is computed from exact
+    area overlaps, as :func:`heat_exposure` shares people (the hot-spot raster is
+    reprojected, nearest neighbour, when its CRS differs). LST cells with no data and area
+    outside the hot-spot raster count as not hot, so the share is of the cell's whole area.
+
+    Parameters
+    ----------
+    hot : xarray.DataArray
+        Hot-spot raster: 1 hot, 0 not hot, NaN no data (from :func:`hot_spots`).
+    population : xarray.DataArray
+        People per cell (``units == "people"``); only its grid is used.
+    min_share : float, default 0.5
+        In [0, 1]: a cell counts as hot when the hot share of its area is ``>= min_share``
+        (0.5: "at least half of the cell is hot").
+
+    Returns
+    -------
+    xarray.DataArray
+        Boolean, on the population grid (north-up), named ``hot_population_cell``, with
+        ``attrs["min_share"]``.
+
+    Examples
+    --------
+    One 20 m population cell over four 10 m LST cells, two of them hot (share 0.5):
+
+    >>> import numpy as np
+    >>> from urbanrisk.layers import raster_from_array
+    >>> pop = raster_from_array(np.array([[8.0]]), crs=3067,
+    ...                         transform=(20, 0, 0, 0, -20, 20), units="people")
+    >>> hot = raster_from_array(np.array([[1.0, 0.0], [1.0, 0.0]]), crs=3067,
+    ...                         transform=(10, 0, 0, 0, -10, 20), units="1")
+    >>> hot_population_cells(hot, pop).values.tolist()
+    [[True]]
+    >>> hot_population_cells(hot, pop, min_share=0.75).values.tolist()
+    [[False]]
+    """
+    hz = _check_hot(hot)
+    pop = _check_population(population)
+    share_min = require_probability(min_share, name="min_share")
+    hz, wy, wx = _hazard_on_population_grid(pop, hz)
+    band = _grid.band_stack(hz, [])[0]
+    share = _transfer(band, wy, wx, None, _hot_field)[0]
+    out = xr.DataArray(share >= share_min, coords={"y": pop["y"], "x": pop["x"]},
+                       dims=("y", "x"), name="hot_population_cell")
+    out = out.rio.write_crs(pop.rio.crs)
+    out.attrs = {"min_share": share_min, "units": "1"}
+    return out
+
+
+def _hot_field(values: np.ndarray) -> np.ndarray:
+    """``(1, ny, nx)`` indicator of hot cells (NaN is not hot)."""
+    return (values == 1).astype(np.float64)[None]
+
+
 def _hot_threshold(lst: xr.DataArray, percentile: float, threshold: float | None):
     """(threshold in °C, how it was chosen) for an LST already through the contract."""
     p = _check_percentile(percentile)  # checked even when unused: NaN is never accepted
@@ -238,8 +366,7 @@ def heat_exposure(
     t = exposed_population(population, lst, threshold=thr, zones=zones, zone_column=zone_column)
     keys = ["zone"] if zones is not None else []
     total = t.groupby(keys, sort=False)["people"].sum() if keys else t["people"].sum()
-    hot_label = t["hazard_class"].unique()[1]  # classes: <= thr, > thr, nodata
-    hot = t[t["hazard_class"] == hot_label]
+    hot = t[np.isposinf(t["class_upper"].to_numpy(float))]  # the class (thr, inf)
     if keys:
         hot_people = hot.set_index("zone")["people"]
         out = pd.DataFrame({"zone": total.index, "people": total.to_numpy() * share})

@@ -33,7 +33,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -69,6 +69,10 @@ logger = logging.getLogger(__name__)
 EAD_RULES = ("lower_step", "trapezoid", "log_linear")
 #: Rare-tail rules accepted by :func:`expected_annual_damage`.
 EAD_TAILS = ("flat", "none")
+#: Column of a long (tidy) table holding the return period of each row, in years.
+RETURN_PERIOD = "return_period"
+#: Column of a long table naming the asset of each row (the input index label).
+ASSET = "feature"
 
 
 # --------------------------------------------------------------------------------------
@@ -119,6 +123,7 @@ def asset_damage(
     class_column: str | None = None,
     intensity_units: str | None = None,
     column: str = "damage",
+    currency: str | None = None,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     r"""Damage of each asset for one or several events (return periods).
 
@@ -129,11 +134,20 @@ def asset_damage(
     the footprint that is wet (1 when ``fraction_wet`` is not given), as in Delft-FIAT's
     area-based damage.
 
+    Two layouts are read. The typed one is a **long table**, one row per asset and event,
+    with a numeric ``return_period`` column (e.g. the ``events`` of
+    :func:`~urbanrisk.hazard.flood_building_exposure`): ``intensity`` and ``fraction_wet``
+    are then plain columns, the result keeps every row and gains one ``column``, and
+    :func:`expected_annual_damage`, :func:`ead_bounds` and :func:`exceedance_curve` read
+    it as it is. The older wide layout has one column per event (``<base>_rp<T>``, or a
+    mapping ``{T: column}``) and gives one damage column per event.
+
     Parameters
     ----------
     assets : geopandas.GeoDataFrame or pandas.DataFrame
         Assets with intensity columns, e.g. from
-        :func:`~urbanrisk.hazard.exposure.polygon_exposure`.
+        :func:`~urbanrisk.hazard.exposure.polygon_exposure` or
+        :func:`~urbanrisk.hazard.flood_building_exposure`.
     curves : DamageCurve or mapping of str to DamageCurve
         One curve for all assets, or one per class of ``class_column``.
     intensity : str or mapping
@@ -160,6 +174,9 @@ def asset_damage(
         :class:`~urbanrisk.errors.UnitsError`.
     column : str, default "damage"
         Name of the output column(s): ``damage`` or ``damage_rp<T>``.
+    currency : str, optional
+        Units of the values (e.g. ``"EUR"``), recorded in ``attrs["units"]`` for the damage
+        columns, so :class:`EADResult` states them.
 
     Returns
     -------
@@ -258,7 +275,10 @@ def asset_damage(
             # a dry footprint has no damage, even where its wet-part depth is undefined (NaN)
             frac = np.where(w == 0, 0.0, frac * w)
         out[f"{column}{_suffix(label)}"] = vals * frac
-    out.attrs = {**out.attrs, "intensity_units": used_units}
+    units = dict(out.attrs.get("units") or {})
+    if currency is not None:
+        units.update({f"{column}{_suffix(label)}": str(currency) for label in events})
+    out.attrs = {**out.attrs, "intensity_units": used_units, "units": units}
     return out
 
 
@@ -347,6 +367,12 @@ def _damage_matrix(
     damage: Any, return_periods: Any, column: str
 ) -> tuple[np.ndarray, np.ndarray, pd.Index | None]:
     """Return (D (n_assets, n_rp), T, index or None for a single series)."""
+    if isinstance(damage, pd.DataFrame) and RETURN_PERIOD in damage.columns:
+        if return_periods is not None:
+            raise InputValueError(
+                "With a long table, return periods come from its 'return_period' column."
+            )
+        return _long_matrix(damage, column)
     if isinstance(damage, pd.DataFrame):
         if return_periods is not None:
             raise InputValueError("With a DataFrame, return periods come from its column names.")
@@ -377,6 +403,44 @@ def _damage_matrix(
             f"damages have shape {np.shape(damage)} but {t.size} return periods were given."
         )
     return d, t, None
+
+
+def _long_matrix(
+    frame: pd.DataFrame, column: Any
+) -> tuple[np.ndarray, np.ndarray, pd.Index | None]:
+    """(D, T, asset index) of a long table: one row per asset and return period."""
+    if not isinstance(column, str) or column not in frame.columns:
+        raise InputValueError(
+            f"The long damage table has no column {column!r}; name the damage column with "
+            f"column= (columns are {list(frame.columns)[:20]})."
+        )
+    rp = frame[RETURN_PERIOD]
+    if not pd.api.types.is_numeric_dtype(rp) or pd.api.types.is_bool_dtype(rp):
+        raise InputValueError(
+            f"The 'return_period' column must hold numbers (years), got {rp.dtype}."
+        )
+    t = _check_return_periods(np.unique(rp.to_numpy(dtype=float)))
+    vals = require_numeric_column(frame, column, name="damage", low=0.0)
+    if ASSET in frame.columns:
+        key = frame[ASSET]
+        if frame.duplicated([ASSET, RETURN_PERIOD]).any():
+            raise InputValueError(
+                f"The long damage table repeats ({ASSET}, return_period) pairs; give one row "
+                "per asset and return period."
+            )
+        table = pd.DataFrame({"a": key.to_numpy(), "t": rp.to_numpy(float), "d": vals})
+        wide = table.pivot(index="a", columns="t", values="d")
+        # assets keep their order of first appearance; a missing (asset, T) pair is NaN
+        wide = wide.reindex(index=pd.unique(key.to_numpy()), columns=t)
+        index = pd.Index(wide.index, name=ASSET)
+        return wide.to_numpy(dtype=float), t, index
+    if frame[RETURN_PERIOD].duplicated().any():
+        raise InputValueError(
+            f"The long damage table repeats return periods but has no {ASSET!r} column "
+            "naming the asset of each row; add it (one row per asset and return period)."
+        )
+    order = np.argsort(rp.to_numpy(float))
+    return vals[order][None, :], t, None
 
 
 def _ead_weights(
@@ -426,7 +490,7 @@ def _loglin_share(pa: float, pb: float) -> float:
     return -(pa - pb) / lg - pb
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EADResult:
     """Expected annual damage with the rule that produced it.
 
@@ -435,13 +499,25 @@ class EADResult:
     total : float
         EAD of all assets together (currency per year).
     per_asset : pandas.Series or None
-        EAD of each asset (index of the input frame) when a frame was given.
+        EAD of each asset (index of the input frame, or the ``feature`` labels of a long
+        table) when a frame was given.
     rule, tail : str
         Integration rule and rare-tail rule used.
     zero_damage_return_period : float or None
         Frequent-end assumption (damage 0 at this return period), if any.
     return_periods : tuple of float
         Return periods integrated over.
+    units : str or None
+        Units of the damages (e.g. ``"EUR"``; the EAD is in ``units`` per year), when known.
+
+    Examples
+    --------
+    >>> r = expected_annual_damage({10: 100.0, 100: 1000.0}, rule="lower_step")
+    >>> r
+    EADResult(total=19, rule='lower_step', tail='flat', return_periods=(10, 100))
+    >>> r.to_frame()[["rule", "tail", "ead"]]
+             rule  tail   ead
+    0  lower_step  flat  19.0
     """
 
     total: float
@@ -450,6 +526,7 @@ class EADResult:
     tail: str
     zero_damage_return_period: float | None
     return_periods: tuple[float, ...]
+    units: str | None = None
 
     def __float__(self) -> float:
         return float(self.total)
@@ -469,12 +546,60 @@ class EADResult:
         }.get(self.tail, self.tail)
         return f"EAD by {self.rule} rule; {front}; {rare}"
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row: ``ead``, ``units`` and the rule, tail and return periods behind it."""
+        return pd.DataFrame({
+            "ead": [self.total],
+            "units": [f"{self.units}/yr" if self.units else None],
+            "rule": [self.rule],
+            "tail": [self.tail],
+            "zero_damage_return_period": [self.zero_damage_return_period],
+            "return_periods": [", ".join(f"{t:g}" for t in self.return_periods)],
+        })
 
-class EADBounds(NamedTuple):
-    """Lower and upper bound of the expected annual damage."""
+    def __repr__(self) -> str:
+        rps = tuple(int(t) if float(t).is_integer() else t for t in self.return_periods)
+        unit = f", units='{self.units}/yr'" if self.units else ""
+        return (f"EADResult(total={self.total:.6g}{unit}, rule={self.rule!r}, "
+                f"tail={self.tail!r}, return_periods={rps})")
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
+
+
+@dataclass(frozen=True, repr=False)
+class EADBounds:
+    """Lower and upper bound of the expected annual damage (unpacks as ``lo, hi``).
+
+    Attributes
+    ----------
+    lower, upper : EADResult
+        The lower-step and upper-step sums (see :func:`ead_bounds`).
+    """
 
     lower: EADResult
     upper: EADResult
+
+    def __iter__(self):
+        return iter((self.lower, self.upper))
+
+    def __getitem__(self, i: int) -> EADResult:
+        return (self.lower, self.upper)[i]
+
+    def __len__(self) -> int:
+        return 2
+
+    def to_frame(self) -> pd.DataFrame:
+        """Two rows, ``bound`` = lower / upper, with :meth:`EADResult.to_frame`'s columns."""
+        out = pd.concat([self.lower.to_frame(), self.upper.to_frame()], ignore_index=True)
+        out.insert(0, "bound", ["lower", "upper"])
+        return out
+
+    def __repr__(self) -> str:
+        return f"EADBounds(lower={self.lower.total:.6g}, upper={self.upper.total:.6g})"
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
 
 def expected_annual_damage(
@@ -503,9 +628,12 @@ def expected_annual_damage(
     Parameters
     ----------
     damage : DataFrame, mapping, sequence or array
-        A frame with columns ``<column>_rp<T>`` (from :func:`asset_damage`); a mapping
-        ``{T: damage}``; or damages (1-D, or 2-D assets x return periods) with
-        ``return_periods``.
+        A **long table** with one row per asset and return period: a numeric
+        ``return_period`` column (years), a ``feature`` column naming the asset (as
+        :func:`~urbanrisk.hazard.flood_building_exposure` and :func:`asset_damage` on it
+        give) and the damage column ``column``; a wide frame with columns
+        ``<column>_rp<T>`` (older form, read by name); a mapping ``{T: damage}``; or
+        damages (1-D, or 2-D assets x return periods) with ``return_periods``.
     return_periods : sequence of float, optional
         Strictly increasing positive return periods (years) for array input.
     rule : {"lower_step", "trapezoid", "log_linear"}, default "trapezoid"
@@ -518,12 +646,13 @@ def expected_annual_damage(
         protection standard; by default events more frequent than the first map do no
         damage.
     column : str, default "damage"
-        Base name of the damage columns of a frame.
+        Damage column of a long table (base name of the ``_rp<T>`` columns of a wide one).
 
     Returns
     -------
     EADResult
-        ``total``, ``per_asset`` (for frames), the ``rule`` and ``tail`` used.
+        ``total``, ``per_asset`` (for frames; indexed by ``feature`` for a long table), the
+        ``rule`` and ``tail`` used, and the damages' ``units`` when recorded.
 
     Raises
     ------
@@ -539,6 +668,15 @@ def expected_annual_damage(
     (19.0, 'lower_step')
     >>> round(float(expected_annual_damage([100.0, 1000.0], [10, 100])), 6)
     59.5
+
+    The same from a long table (one row per asset and return period):
+
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"feature": ["a", "a", "b", "b"],
+    ...                      "return_period": [10, 100, 10, 100],
+    ...                      "damage": [100.0, 1000.0, 0.0, 10.0]})
+    >>> expected_annual_damage(long, rule="lower_step").per_asset.round(6).to_dict()
+    {'a': 19.0, 'b': 0.1}
     """
     d, t, index = _damage_matrix(damage, return_periods, column)
     t0 = _check_t0(zero_damage_return_period, t)
@@ -547,7 +685,21 @@ def expected_annual_damage(
     per = np.where(np.isnan(d), 0.0, d) @ w
     per = np.where(np.isnan(d).all(axis=1), np.nan, per)
     per_asset = pd.Series(per, index=index, name="ead") if index is not None else None
-    return EADResult(float(np.nansum(per)), per_asset, rule, tail, t0, tuple(t.tolist()))
+    return EADResult(float(np.nansum(per)), per_asset, rule, tail, t0, tuple(t.tolist()),
+                     _damage_units(damage, column))
+
+
+def _damage_units(damage: Any, column: Any) -> str | None:
+    """Units recorded for the damage column (``attrs["units"]``), if any."""
+    if not isinstance(damage, pd.DataFrame):
+        return None
+    units = damage.attrs.get("units")
+    if not isinstance(units, Mapping):
+        return None
+    if isinstance(column, str) and column in units:
+        return units[column]
+    found = {u for c, u in units.items() if isinstance(c, str) and c.startswith(f"{column}_rp")}
+    return found.pop() if len(found) == 1 else None
 
 
 def _check_t0(t0: float | None, t: np.ndarray) -> float | None:
@@ -582,24 +734,39 @@ def ead_bounds(
 ) -> EADBounds:
     r"""Lower and upper bound of the EAD for a damage that grows with the return period.
 
-    Lower: :math:`\sum_i D_i (p_i - p_{i+1})` with :math:`p_{n+1} = 0` (lower step with the
-    flat tail: CLIMADA's EAD). Upper: upper step
-    :math:`\sum_{i<n} \max(D_i, D_{i+1}) (p_i - p_{i+1})` (:math:`D_{i+1}` for a damage
-    that grows with the return period; the larger of the two otherwise, so the upper bound
-    is never below the lower), plus :math:`D_1 (p_0 - p_1)` when a zero-damage return
-    period :math:`T_0` is given, plus :math:`M p_n` for the rare tail with :math:`M` =
-    ``max_damage`` (e.g. total exposed value; :math:`D_n` when not given, which then bounds
-    only the discretisation error between mapped return periods).
+    With :math:`p_i = 1/T_i` (:math:`T_1 < \dots < T_n`), damages :math:`D_i` and
+    :math:`p_{n+1} = 0`:
+
+    .. math::
+
+        \mathrm{EAD}_{lower} = \sum_{i=1}^{n} D_i\,(p_i - p_{i+1})
+
+        \mathrm{EAD}_{upper} = \sum_{i=1}^{n-1} \max(D_i, D_{i+1})\,(p_i - p_{i+1})
+            + D_1\,(p_0 - p_1) + M\,p_n
+
+    The lower bound is the lower step with the flat tail (CLIMADA's EAD): each interval
+    between two mapped return periods takes the damage of its more frequent event, and
+    beyond the rarest map the damage stays :math:`D_n` down to :math:`p = 0`; events
+    more frequent than :math:`T_1` do no damage. The upper bound takes in each interval the
+    larger of its two damages (the rarer event's :math:`D_{i+1}` for a damage that grows
+    with the return period, so the upper bound is never below the lower); the term
+    :math:`D_1 (p_0 - p_1)` is added only when a zero-damage return period :math:`T_0` is
+    given (:math:`p_0 = 1/T_0`; otherwise there is no damage more often than :math:`T_1`,
+    as for the lower bound); the rare tail is :math:`M p_n` with :math:`M` =
+    ``max_damage`` (e.g. total exposed value), or :math:`D_n` when it is not given, which
+    then bounds only the discretisation error between mapped return periods.
 
     Parameters
     ----------
     damage, return_periods, zero_damage_return_period, column
-        As in :func:`expected_annual_damage`.
+        As in :func:`expected_annual_damage` (a long table with ``return_period`` and
+        ``feature`` columns, a wide frame, a mapping or arrays).
     max_damage : float, str or sequence, optional
         Largest possible damage for the rare tail of the upper bound: a finite number for a
         single damage series; for a frame of assets, a numeric column name or one value per
         asset (e.g. each asset's value). NaN is refused, except for assets whose damages
         are all NaN (outside the hazard); it must be at least the largest mapped damage.
+        With a long table a column must hold the same value on every row of an asset.
 
     Returns
     -------
@@ -609,11 +776,16 @@ def ead_bounds(
 
     Examples
     --------
+    Damages 100, 1000 at T = 10, 100 years (p = 0.1, 0.01):
+
     >>> b = ead_bounds([100.0, 1000.0], [10, 100])
-    >>> round(b.lower.total, 6), round(b.upper.total, 6)   # 9 + 10, 90 + 10
+    >>> round(b.lower.total, 6), round(b.upper.total, 6)  # 100*.09 + 1000*.01, 1000*.09 + 1000*.01
     (19.0, 100.0)
     >>> round(ead_bounds([100.0, 1000.0], [10, 100], max_damage=5000).upper.total, 6)
     140.0
+    >>> lo, hi = ead_bounds([100.0, 1000.0], [10, 100], zero_damage_return_period=5)
+    >>> round(lo.total, 6), round(hi.total, 6)   # + 100*(0.2 - 0.1) on the upper bound
+    (19.0, 110.0)
     """
     d, t, index = _damage_matrix(damage, return_periods, column)
     t0 = _check_t0(zero_damage_return_period, t)
@@ -646,10 +818,11 @@ def ead_bounds(
     lower = np.where(allnan, np.nan, lower)
     upper = np.where(allnan, np.nan, upper)
     tt = tuple(t.tolist())
+    units = _damage_units(damage, column)
 
     def res(v, rule, tl):
         s = pd.Series(v, index=index, name="ead") if index is not None else None
-        return EADResult(float(np.nansum(v)), s, rule, tl, t0, tt)
+        return EADResult(float(np.nansum(v)), s, rule, tl, t0, tt, units)
 
     return EADBounds(res(lower, "lower_step", "flat"), res(upper, "upper_step", tail))
 
@@ -661,7 +834,17 @@ def _max_damage(max_damage: Any, damage: Any, n: int) -> np.ndarray:
             raise InputValueError(
                 f"max_damage={max_damage!r} names a column, which needs a frame of damages."
             )
-        return require_numeric_column(damage, max_damage, name="max_damage", low=0.0)
+        m = require_numeric_column(damage, max_damage, name="max_damage", low=0.0,
+                                   allow_nan=True)
+        if RETURN_PERIOD in damage.columns and ASSET in damage.columns:
+            per = pd.Series(m).groupby(damage[ASSET].to_numpy(), sort=False)
+            if (per.nunique() > 1).any():
+                raise InputValueError(
+                    f"max_damage column {max_damage!r} differs between the rows of one asset; "
+                    "give each asset a single maximum damage."
+                )
+            return per.first().reindex(pd.unique(damage[ASSET].to_numpy())).to_numpy(float)
+        return m
     if np.ndim(max_damage) == 0:
         if n > 1:
             raise InputValueError(
@@ -685,9 +868,10 @@ def exceedance_curve(
     Parameters
     ----------
     damage : DataFrame or mapping
-        A frame with ``<column>_rp<T>`` columns (summed over assets) or ``{T: damage}``.
+        A long table (``return_period``, ``feature`` and ``column``, summed over assets); a
+        wide frame with ``<column>_rp<T>`` columns; or ``{T: damage}``.
     column : str, default "damage"
-        Base of the damage columns.
+        Damage column of a long table (base of the ``_rp<T>`` columns of a wide one).
 
     Returns
     -------
@@ -701,6 +885,11 @@ def exceedance_curve(
        return_period  exceedance_probability  damage
     0             10                    0.10   100.0
     1            100                    0.01  1000.0
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"feature": [0, 1, 0, 1], "return_period": [10, 10, 100, 100],
+    ...                      "damage": [60.0, 40.0, 600.0, 400.0]})
+    >>> exceedance_curve(long)["damage"].tolist()
+    [100.0, 1000.0]
     """
     d, t, _ = _damage_matrix(damage, None, column)
     tot = np.nansum(d, axis=0)

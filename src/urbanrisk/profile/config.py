@@ -61,7 +61,7 @@ __all__ = [
 VECTOR_LAYERS: dict[str, str] = {
     "buildings": "building footprints (Polygons); an `occupancy` column selects damage curves",
     "roads": "road centrelines (LineStrings)",
-    "railways": "railway lines (LineStrings); barriers for green-patch gaps",
+    "railways": "railway lines (LineStrings); CBI barriers with green.cbi_railway_barriers",
     "green": "parks and forests (Polygons): habitat patches for the green analysis",
     "water": "water bodies (Polygons)",
     "coastline": "coastline (LineStrings)",
@@ -226,15 +226,26 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "min_area_m2": Field("float", 1000.0, "Patches smaller than this are dropped "
                              "(m²).", _non_negative),
         "gap_m": Field("float", 100.0, "Patches closer than this are one group for CBI "
-                       "indicator 2 unless a road or railway lies between (CBI: 100 m).",
+                       "indicator 2 unless a barrier lies between (CBI: 100 m).",
                        _non_negative),
+        "cbi_version": Field("choice", "2021", "Edition of the City Biodiversity Index "
+                             "that scores indicators 1-2: 2021 (Handbook; indicator 2 "
+                             "scored from the landscape coherence, %) or 2014 (User's "
+                             "Manual; from the effective mesh size, ha). The scores are "
+                             "not comparable.", choices=("2021", "2014")),
+        "cbi_railway_barriers": Field("bool", False, "Count the `railways` layer (tunnels "
+                                      "left out) as barriers for CBI indicator 2; the "
+                                      "manual does not name railways. Roads are barriers "
+                                      "when >= 15 m wide or > 5,000 vehicles/day, judged by "
+                                      "OSM highway class when neither is known "
+                                      "(urbanrisk.green.cbi_barriers)."),
         "dispersal_distance_m": Field("float", 500.0, "Dispersal distance of the kernel "
                                       "(m).", _positive),
         "dispersal_probability": Field("float", 0.5, "Probability of dispersal at "
                                        "`dispersal_distance_m` (Conefor: 0.5, Graphab: "
                                        "0.05).", _probability),
-        "max_distance_m": Field("float", 2000.0, "Links longer than this are not built "
-                                "(m).", _positive),
+        "max_distance_m": Field("float", 2000.0, "Only patches closer than this (edge "
+                                "to edge, strictly less) are linked (m).", _positive),
         "landscape_area_m2": Field("float", 0.0, "Landscape area A_L of PC (m²); 0: the "
                                    "area of the districts, else the patches' bounding box.",
                                    _non_negative),
@@ -267,7 +278,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "vertical_land_motion_mm_yr": Field("float", 0.0, "Vertical land motion (mm/yr, "
                                             "subsidence positive)."),
         "surge_m": Field("float", 0.0, "Extreme still-water level of the surge return "
-                         "period, added on top of the sea level (m; 0: no surge).",
+                         "period, added on top of the sea level (m; 0: no surge). Passed "
+                         "to urbanrisk.coast.water_levels as a single-number surge.",
                          _non_negative),
         "surge_return_period": Field("int", 100, "Return period (years) of `surge_m`.",
                                      _positive),
@@ -283,11 +295,18 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "transect_length_m": Field("float", 500.0, "Length of each transect (m).",
                                    _positive),
         "seaward": Field("choice", "right", "Side of the baseline (looking along it) the "
-                         "sea lies on.", choices=("right", "left")),
+                         "sea lies on; transects run from land to sea. Given wrongly, every "
+                         "rate changes sign (the profile warns when a `sea` layer shows "
+                         "transects pointing away from the sea).", choices=("right", "left")),
+        "landward_m": Field("float", 0.0, "Length of each transect behind (landward of) the "
+                            "baseline (m). Positions are measured from the transect's "
+                            "landward start, so the baseline lies at this position. For an "
+                            "offshore baseline, make it long enough to reach the shorelines.",
+                            _non_negative),
         "uncertainty_m": Field("float", 0.0, "Position uncertainty of every shoreline (m; "
                                "0: unknown, no WLR).", _non_negative),
         "confidence_level": Field("float", 0.9, "Level of the LRR confidence interval "
-                                  "(DSAS default 0.9).", _probability),
+                                  "(DSAS lets the user choose it).", _probability),
     },
     "compute": {
         "chunk_cells": Field("int", 0, "Read every raster lazily with dask, in square chunks "

@@ -98,6 +98,8 @@ class Indicator:
 _HAZ_EXPOSURE = "urbanrisk.hazard.exposure"
 _HAZ_IMPACT = "urbanrisk.hazard.impact; JRC global depth-damage curves (Huizinga et al. 2017)"
 _GREEN = "urbanrisk.green"
+_CBI = ("CBI Handbook (Chan et al. 2021, CBD Technical Series 98) or User's Manual "
+        "(Chan et al. 2014)")
 _COAST = "urbanrisk.coast; IPCC AR6 WG1 Table 9.9 (Fox-Kemper et al. 2021)"
 _SHORE = "urbanrisk.coast.shoreline; USGS DSAS (Himmelstoss et al. 2021)"
 _RP = "return period, e.g. RP100"
@@ -140,16 +142,20 @@ _INDICATORS: list[Indicator] = [
     ),
     Indicator(
         "ead_lower", "hazard", "Expected annual damage, lower bound", "EUR/yr",
-        "Lower bound of the expected annual damage: each probability interval takes the "
-        "damage of its more frequent (smaller) event, no damage beyond the largest return "
-        "period given.",
+        "Lower bound of the expected annual damage: each probability interval between two "
+        "mapped return periods takes the damage of its more frequent event, the damage of "
+        "the largest return period is held beyond the largest return period (to "
+        "probability 0), and events more frequent than the smallest return period do no "
+        "damage (CLIMADA's EAD).",
         _HAZ_IMPACT,
     ),
     Indicator(
         "ead_upper", "hazard", "Expected annual damage, upper bound", "EUR/yr",
-        "Upper bound of the expected annual damage: each probability interval takes the "
-        "damage of its rarer (larger) event, and the most frequent event's damage is "
-        "carried to probability 1.",
+        "Upper bound of the expected annual damage: each probability interval between two "
+        "mapped return periods takes the larger of its two events' damages (the rarer "
+        "event's for a damage growing with the return period), the damage of the largest "
+        "return period is held beyond it (to probability 0), and events more frequent than "
+        "the smallest return period do no damage, as for the lower bound.",
         _HAZ_IMPACT,
     ),
     # --- heat ---------------------------------------------------------------------------
@@ -180,7 +186,7 @@ _INDICATORS: list[Indicator] = [
         "pc", "green", "Probability of Connectivity (PC)", "1",
         "PC = Σ_i Σ_j a_i a_j p*_ij / A_L², with p*_ij the maximum product probability over "
         "all paths and p_ij = exp(−k d_ij) from the dispersal kernel; A_L the landscape "
-        "(city) area (Saura & Pascual-Hortal 2007, eq. 3).",
+        "(city) area (Saura & Pascual-Hortal 2007, definition of PC).",
         _GREEN + ".metrics; Saura & Pascual-Hortal (2007)",
     ),
     Indicator(
@@ -197,25 +203,38 @@ _INDICATORS: list[Indicator] = [
     Indicator(
         "cbi1_natural_area_share", "green", "CBI indicator 1: proportion of natural areas", "%",
         "100 × natural area / city area (Singapore Index on Cities' Biodiversity, indicator 1).",
-        _GREEN + ".indicators; CBI User's Manual (Chan et al. 2014)",
+        _GREEN + ".indicators; " + _CBI,
     ),
     Indicator(
         "cbi1_score", "green", "CBI indicator 1 score", "points",
-        "Scoring points (0–4) of indicator 1 from the CBI User's Manual.",
-        _GREEN + ".indicators; CBI User's Manual (Chan et al. 2014)",
+        "Scoring points (0–4) of indicator 1 in the edition `green.cbi_version` (2021 "
+        "Handbook or 2014 User's Manual; the same bands in both, not verified in the "
+        "primary text).",
+        _GREEN + ".indicators; " + _CBI,
     ),
     Indicator(
         "cbi2_connectivity_ha", "green", "CBI indicator 2: connectivity (effective mesh size)",
         "ha",
         "Effective mesh size of natural areas: Σ A_g² / A_total over groups of patches less "
         "than 100 m apart unless a barrier separates them, A_total the total natural area "
-        "(CBI indicator 2; Jaeger 2000).",
-        _GREEN + ".indicators; CBI User's Manual (Chan et al. 2014)",
+        "(CBI indicator 2 of the 2014 User's Manual; Jaeger 2000). Barriers: roads ≥ 15 m "
+        "wide or > 5,000 vehicles/day (OSM highway class when unknown), railways only if "
+        "`green.cbi_railway_barriers`.",
+        _GREEN + ".indicators; " + _CBI,
+    ),
+    Indicator(
+        "cbi2_coherence_pct", "green", "CBI indicator 2: landscape coherence", "%",
+        "100 × effective mesh size / total natural area = 100 × Σ A_g² / A_total²: the "
+        "quantity the 2021 Handbook scores for indicator 2 (as computed by WRI, after "
+        "Deslauriers et al. 2018).",
+        _GREEN + ".indicators; " + _CBI,
     ),
     Indicator(
         "cbi2_score", "green", "CBI indicator 2 score", "points",
-        "Scoring points (0–4) of indicator 2 from the CBI User's Manual.",
-        _GREEN + ".indicators; CBI User's Manual (Chan et al. 2014)",
+        "Scoring points (0–4) of indicator 2 in the edition `green.cbi_version`: 2021 "
+        "scores the coherence (%), 2014 the effective mesh size (ha); not comparable. "
+        "Bands not verified in the primary text (see the green user guide).",
+        _GREEN + ".indicators; " + _CBI,
     ),
     Indicator(
         "green_access_share", "green", "Residents with access to green space", "%",

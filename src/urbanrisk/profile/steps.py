@@ -3,14 +3,14 @@
 Nothing here computes an analysis result itself. Each ``run_<analysis>`` function reads
 the layers and parameters from the :class:`Context`, calls the public functions of
 :mod:`urbanrisk.hazard`, :mod:`urbanrisk.green` or :mod:`urbanrisk.coast`, and records into
-an :class:`~urbanrisk.profile.core.AnalysisResult`: indicator rows (made through the
+an :class:`~urbanrisk.profile.results.AnalysisResult`: indicator rows (made through the
 registry), vector/raster/table results to export, maps to draw and method notes. The only
 arithmetic done here is bookkeeping on their outputs (counting rows above a threshold,
 summing a column, converting m² to km²).
 
 The theme functions are plain imports, so a renamed function fails in CI and every
 editor can follow the call. A step that lacks an input it needs raises
-:class:`~urbanrisk.profile.core.AnalysisUnavailable`, and is skipped with that reason rather
+:class:`~urbanrisk.profile.results.AnalysisUnavailable`, and is skipped with that reason rather
 than filled with made-up numbers.
 """
 
@@ -29,27 +29,35 @@ import xarray as xr
 
 from urbanrisk.coast import (
     VerticalReference,
+    annual_years,
     ar6_global_mean_sea_level,
-    asset_connection_level,
+    asset_timeline,
+    assets_reached,
     cast_transects,
     connection_level,
-    first_flood_year,
+    inundation_area,
     inundation_depth,
-    inundation_extent,
+    land_reached,
+    points_seaward,
     reference_dem,
     relative_sea_level,
+    sea_seed,
     shoreline_change_statistics,
     shoreline_intersections,
+    summarize_rates,
     water_levels,
 )
 from urbanrisk.green import (
     DispersalKernel,
     best_sites,
+    candidate_sites,
+    cbi_barriers,
     cbi_connectivity,
     cbi_natural_areas,
     green_access,
-    node_importance,
+    landscape_area,
     patch_graph,
+    patch_importance,
     patches_from_landcover,
     patches_from_polygons,
     probability_of_connectivity,
@@ -57,21 +65,24 @@ from urbanrisk.green import (
     residents_near,
 )
 from urbanrisk.hazard import (
-    aggregate,
     asset_damage,
-    ead_bounds,
-    expected_annual_damage,
     exposed_population,
+    flood_building_exposure,
+    flood_risk,
+    flood_road_exposure,
     heat_exposure,
+    hot_population_cells,
+    hot_spot_area_m2,
     hot_spots,
-    jrc_curve,
-    jrc_max_damage_m2,
-    line_exposure,
-    polygon_exposure,
+    jrc_class_for_occupancy,
+    jrc_curves_for_occupancy,
+    jrc_max_damage_for_occupancy,
+    people_above,
 )
+from urbanrisk.layers import prepare_raster
 from urbanrisk.profile.config import ProfileConfig
-from urbanrisk.profile.core import AnalysisResult, AnalysisUnavailable, MapSpec
 from urbanrisk.profile.indicators import indicator_row
+from urbanrisk.profile.results import AnalysisResult, AnalysisUnavailable, MapSpec
 
 logger = logging.getLogger(__name__)
 
@@ -113,16 +124,8 @@ def slr_label(scenario: str, quantile: float) -> str:
     return f"{scenario} q{float(quantile):g}"
 
 
-def _cell_area_m2(da: xr.DataArray) -> float:
-    from urbanrisk.layers import cell_area_m2
-
-    return cell_area_m2(da)
-
-
 def _in_metres(da: xr.DataArray, name: str) -> xr.DataArray:
     """``da`` in metres (converted from any length unit), so ``*_m`` thresholds apply."""
-    from urbanrisk.layers import prepare_raster
-
     return prepare_raster(da, name=name, to_units="m",
                           allowed_dims=[d for d in da.dims if d not in ("y", "x")])
 
@@ -144,86 +147,72 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
         depth = depth.sel(return_period=sec["return_periods"])
     # depth_threshold_m and the flood_depth_m columns are in metres: so is the depth
     depth = _in_metres(depth, "flood_depth")
-    rps = [int(r) for r in depth["return_period"].values]
     buildings: gpd.GeoDataFrame = ctx.layers["buildings"]
     city = ctx.city
+    # a NaN cell inside a flood map is dry (depth 0); outside the map stays unknown (NaN)
+    dry = 0.0
 
-    # 1. buildings: exact footprint statistics for every return period in one pass
-    stats = polygon_exposure(buildings, depth, stats=("max", "mean", "fraction_above",
-                                                      "mean_above"),
-                             threshold=0.0, column="flood_depth_m")
-    tick(1)
-    for rp in rps:
-        col = f"flood_depth_m_max_rp{rp}"
-        flag = f"flood_exposed_rp{rp}"
-        stats[flag] = stats[col].to_numpy() > thr
-        res.rows.append(indicator_row(city, "buildings_exposed", int(stats[flag].sum()),
-                                      scenario=rp_label(rp)))
+    # 1. buildings: exposed when the maximum depth over the footprint exceeds thr
+    exposure = flood_building_exposure(buildings, depth, threshold_m=thr, nodata_as=dry)
+    for r in exposure.to_frame().itertuples():
+        res.rows.append(indicator_row(city, "buildings_exposed", int(r.buildings_exposed),
+                                      scenario=rp_label(r.return_period)))
     res.notes.append(
         f"A building is exposed when the maximum flood depth over its footprint exceeds "
         f"{thr:g} m, from exact cell coverage fractions (every cell the footprint touches "
-        "counts, however small the overlap)."
+        "counts, however small the overlap). Nodata cells inside the flood maps are dry "
+        "(depth 0); buildings outside the maps are unknown and not counted."
     )
+    tick(1)
 
     # 2. people
-    people = exposed_population(ctx.layers["population"], depth, threshold=thr) \
-        if "population" in ctx.layers else None
-    if people is not None:
-        above = people[people["hazard_class"].astype(str).str.startswith(">")]
-        per_rp = above.groupby("return_period")["people"].sum()
-        for rp in rps:
-            res.rows.append(indicator_row(city, "people_exposed", float(per_rp.get(rp, 0.0)),
-                                          scenario=rp_label(rp)))
+    if "population" in ctx.layers:
+        people = people_above(ctx.layers["population"], depth, threshold=thr, nodata_as=dry)
+        for r in people.itertuples():
+            res.rows.append(indicator_row(city, "people_exposed", float(r.people_above),
+                                          scenario=rp_label(r.return_period)))
         if "districts" in ctx.layers:
             zones = ctx.layers["districts"]
             zc = "name" if "name" in zones.columns else None
-            by_zone = exposed_population(ctx.layers["population"], depth, threshold=thr,
-                                         zones=zones, zone_column=zc)
-            res.tables["flood_people_by_district"] = by_zone
+            res.tables["flood_people_by_district"] = exposed_population(
+                ctx.layers["population"], depth, threshold=thr, zones=zones, zone_column=zc,
+                nodata_as=dry)
     tick(1)
 
     # 3. roads
     if "roads" in ctx.layers:
-        roads = ctx.layers["roads"]
-        pieces = line_exposure(roads, depth, bins=[thr])
-        wet = pieces[pieces["hazard_class"].astype(str).str.startswith(">")]
-        per_rp = wet.groupby("return_period")["length_m"].sum()
-        for rp in rps:
-            res.rows.append(indicator_row(city, "roads_exposed_km",
-                                          float(per_rp.get(rp, 0.0)) / 1000.0,
-                                          scenario=rp_label(rp)))
-        res.tables["flood_road_exposure"] = pieces
-        per_road = wet.pivot_table(index="feature", columns="return_period", values="length_m",
-                                   aggfunc="sum").reindex(roads.index).fillna(0.0)
-        roads_out = roads.copy()
-        for rp in rps:
-            roads_out[f"flood_exposed_length_m_rp{rp}"] = (
-                per_road[rp].to_numpy() if rp in per_road.columns else 0.0
-            )
-        res.vectors["roads"] = roads_out
+        roads = flood_road_exposure(ctx.layers["roads"], depth, threshold_m=thr, nodata_as=dry)
+        for r in roads.to_frame().itertuples():
+            res.rows.append(indicator_row(city, "roads_exposed_km", float(r.exposed_length_km),
+                                          scenario=rp_label(r.return_period)))
+        res.tables["flood_road_exposure"] = roads.pieces
+        res.vectors["roads"] = roads.per_road
     tick(1)
 
     # 4. damage and expected annual damage
+    rps = list(exposure.return_periods)
     rp_show = 100 if 100 in rps else rps[len(rps) // 2]
+    buildings_out = exposure.per_building
     try:
-        damage_cols = _flood_damage(ctx, res, stats, depth, rps)
+        risk = _flood_damage(ctx, res, exposure)
+        buildings_out = buildings_out.join(risk.per_asset)
     except AnalysisUnavailable as exc:
         res.notes.append(f"Damage and expected annual damage were not computed: {exc}.")
-        damage_cols = None
+        risk = None
     tick(1)
-    res.vectors["buildings"] = stats
+    res.vectors["buildings"] = buildings_out
 
     # 5. maps
     res.maps.append(MapSpec(
         "flood_depth_buildings",
         f"Flood depth of the {rp_show}-year event and the buildings it reaches.",
         lambda: _maps().flood_map(
-            depth.sel(return_period=rp_show), stats,
-            exposed=stats[f"flood_exposed_rp{rp_show}"].to_numpy(),
+            depth.sel(return_period=rp_show), buildings_out,
+            exposed=exposure.exposed(rp_show),
             title=f"{city}: {rp_show}-year flood", credit=ctx.credit,
         ),
     ))
-    if damage_cols is not None and "flood_damage_by_district" in res.vectors:
+    if risk is not None and "flood_damage_by_district" in res.vectors:
         zones = res.vectors["flood_damage_by_district"]
         res.maps.append(MapSpec(
             "flood_ead_by_district",
@@ -240,31 +229,20 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
     ]
 
 
-#: Occupancy classes of buildings without a JRC curve of their own use this JRC class.
-JRC_CLASS_FOR = {"residential": "residential", "commercial": "commercial",
-                 "industrial": "industrial", "public": "commercial", "other": "commercial"}
-
-
-def _flood_damage(ctx: Context, res: AnalysisResult, stats: gpd.GeoDataFrame,
-                  depth: xr.DataArray, rps: list[int]) -> list[str]:
+def _flood_damage(ctx: Context, res: AnalysisResult, exposure):
     """Damage per building and return period, EAD with bounds, per district (hazard API)."""
     sec = ctx.config.section("hazard")
     region = sec["curve_region"]
     city = ctx.city
-    if "occupancy" in stats.columns:
-        classes = sorted({str(c) for c in stats["occupancy"].dropna().unique()})
-        unknown = [c for c in classes if c not in JRC_CLASS_FOR]
-        if unknown:
-            raise AnalysisUnavailable(
-                f"buildings have occupancy classes without a JRC curve: {unknown}; use "
-                f"{sorted(JRC_CLASS_FOR)}"
-            )
-        jrc = {c: JRC_CLASS_FOR[c] for c in classes}
-        class_column: str | None = "occupancy"
-        curves: Any = {c: jrc_curve(region, j) for c, j in jrc.items()}
-    else:
-        jrc, class_column = {"residential": "residential"}, None
-        curves = jrc_curve(region, "residential")
+    events = exposure.events
+    class_column = "occupancy" if "occupancy" in events.columns else None
+    # buildings without an occupancy class are residential
+    occupancy = events[class_column] if class_column else ["residential"]
+    try:
+        jrc = jrc_class_for_occupancy(occupancy)
+    except ValueError as exc:  # InputValueError: an occupancy class without a JRC class
+        raise AnalysisUnavailable(str(exc).rstrip(".")) from exc
+    curves: Any = jrc_curves_for_occupancy(region, occupancy)
     kwargs: dict[str, Any] = {}
     if sec["damage_column"]:
         kwargs["value"] = sec["damage_column"]
@@ -274,53 +252,44 @@ def _flood_damage(ctx: Context, res: AnalysisResult, stats: gpd.GeoDataFrame,
             raise AnalysisUnavailable(
                 "set hazard.country (for JRC maximum damage values) or hazard.damage_column"
             )
-        unit = {c: jrc_max_damage_m2(sec["country"], j) for c, j in jrc.items()}
+        unit = jrc_max_damage_for_occupancy(sec["country"], occupancy)
         kwargs["unit_value"] = unit if class_column else unit["residential"]
         value_note = (f"footprint area × JRC maximum damage per m² for {sec['country']} "
                       "(structure and content, 2010 EUR)")
-    damaged = asset_damage(
-        stats, curves, intensity=f"flood_depth_m_mean_above_{thr_label(0.0)}",
-        fraction_wet=f"flood_depth_m_fraction_above_{thr_label(0.0)}",
-        class_column=class_column, intensity_units=depth.attrs["units"], **kwargs,
-    )
-    dcols = [f"damage_rp{rp}" for rp in rps]
-    for rp, col in zip(rps, dcols, strict=True):
-        stats[col] = damaged[col].to_numpy()
-        res.rows.append(indicator_row(city, "damage", float(np.nansum(damaged[col])),
-                                      scenario=rp_label(rp)))
-    ead = expected_annual_damage(damaged[dcols], rule=sec["ead_rule"])
-    bounds = ead_bounds(damaged[dcols])
-    stats["ead"] = ead.per_asset.to_numpy() if ead.per_asset is not None else np.nan
+    if class_column is None:
+        curves = curves["residential"]
+    damaged = asset_damage(events, curves, intensity="wet_mean_depth_m",
+                           fraction_wet="wet_fraction", class_column=class_column,
+                           currency="EUR", **kwargs)
+    zones = ctx.layers.get("districts")
+    zc = "name" if zones is not None and "name" in zones.columns else None
+    risk = flood_risk(damaged, rule=sec["ead_rule"], zones=zones, zone_column=zc)
+    for r in risk.damage.itertuples():
+        res.rows.append(indicator_row(city, "damage", float(r.damage),
+                                      scenario=rp_label(r.return_period)))
     res.rows += [
-        indicator_row(city, "ead", ead.total),
-        indicator_row(city, "ead_lower", bounds.lower.total),
-        indicator_row(city, "ead_upper", bounds.upper.total),
+        indicator_row(city, "ead", risk.ead.total),
+        indicator_row(city, "ead_lower", risk.bounds.lower.total),
+        indicator_row(city, "ead_upper", risk.bounds.upper.total),
     ]
-    if "districts" in ctx.layers:
-        zones = ctx.layers["districts"]
-        zc = "name" if "name" in zones.columns else None
-        agg = aggregate(stats, ["ead", *dcols], zones=zones, zone_column=zc)
-        res.tables["flood_damage_by_district"] = agg
-        ead_by_zone = agg[agg["variable"] == "ead"].set_index("zone")["value"]
-        key = zones[zc] if zc else zones.index.to_series()
+    if zones is not None:
+        res.tables["flood_damage_by_district"] = risk.per_zone
         zout = zones.copy()
-        zout["ead"] = key.map(ead_by_zone).astype(float).fillna(0.0).to_numpy()
+        key = zones[zc] if zc else zones.index.to_series()
+        zout["ead"] = key.map(risk.zone_totals("ead")).astype(float).fillna(0.0).to_numpy()
         res.vectors["flood_damage_by_district"] = zout
+    mapped = ", ".join(f"{occ} → {cls}" for occ, cls in jrc.items())
     res.notes.append(
-        f"Damage of each building = value × JRC depth-damage fraction ({region}, occupancy "
-        "class; public and other buildings use the commercial curve) at the footprint's "
-        "coverage-weighted mean depth × the wet share of the footprint (Delft-FIAT's "
-        f"area rule). Value: {value_note}. Expected annual damage integrates damage over "
-        f"annual exceedance probability with the {ead.rule} rule and {ead.tail} tail; the "
-        "bounds are the lower and upper step sums over the mapped return periods (upper "
-        "bound with the largest event's damage held beyond the rarest map)."
+        f"Damage of each building = value × JRC depth-damage fraction ({region}; occupancy "
+        f"to JRC class: {mapped}) at the footprint's coverage-weighted mean depth over its "
+        "wet part × the wet share of the footprint (Delft-FIAT's area rule). "
+        f"Value: {value_note}. {risk.ead.description}. The bounds are the lower step sum "
+        "(each interval at its more frequent event's damage, the rarest event's damage held "
+        "beyond it) and the upper step sum (each interval at the larger of its two damages, "
+        "the rarest event's damage held beyond it); no damage more often than the most "
+        "frequent map in either."
     )
-    return dcols
-
-
-def thr_label(t: float) -> str:
-    """Threshold as it appears in hazard column names (``0``, ``0.5``)."""
-    return f"{t:g}"
+    return risk
 
 
 def _maps():
@@ -338,8 +307,7 @@ def run_heat(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> N
     lst: xr.DataArray = ctx.layers["lst"]
     city = ctx.city
     hot = hot_spots(lst, percentile=pct)
-    area_km2 = float((hot == 1).sum()) * _cell_area_m2(hot) / 1e6
-    res.rows.append(indicator_row(city, "heat_hotspot_area_km2", area_km2))
+    res.rows.append(indicator_row(city, "heat_hotspot_area_km2", hot_spot_area_m2(hot) / 1e6))
     res.rasters["heat_hot_spots"] = hot.rename("heat_hot_spots")
     tick(1)
     people = heat_exposure(ctx.layers["population"], lst, percentile=pct)
@@ -375,37 +343,6 @@ def run_heat(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> N
 # ======================================================================================
 # Green
 # ======================================================================================
-#: OSM highway classes treated as barriers between green patches (CBI indicator 2).
-MAJOR_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-               "secondary", "secondary_link")
-
-
-def _landscape_area_m2(ctx: Context, patches: gpd.GeoDataFrame) -> tuple[float, str]:
-    sec = ctx.config.section("green")
-    if sec["landscape_area_m2"]:
-        return float(sec["landscape_area_m2"]), "given in the configuration"
-    if "districts" in ctx.layers:
-        d = ctx.layers["districts"].to_crs(patches.crs)
-        return float(d.union_all().area), "area of the districts"
-    x0, y0, x1, y1 = patches.total_bounds
-    return float((x1 - x0) * (y1 - y0)), "bounding box of the habitat patches"
-
-
-def _barriers(ctx: Context) -> gpd.GeoDataFrame | None:
-    parts = []
-    if "roads" in ctx.layers and "highway" in ctx.layers["roads"].columns:
-        roads = ctx.layers["roads"]
-        parts.append(roads[roads["highway"].isin(MAJOR_ROADS)][["geometry"]])
-    if "railways" in ctx.layers:
-        parts.append(ctx.layers["railways"][["geometry"]])
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return None
-    crs = parts[0].crs
-    return gpd.GeoDataFrame(pd.concat([p.to_crs(crs) for p in parts], ignore_index=True),
-                            crs=crs)
-
-
 def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
     """Compute patches, PC/ECA, dPC, CBI 1-2, green access and candidate sites."""
     sec = ctx.config.section("green")
@@ -417,7 +354,7 @@ def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
         habitat_note = f"land-cover classes {sec['habitat_classes']}"
     else:
         patches = patches_from_polygons(ctx.layers["green"], min_area_m2=sec["min_area_m2"],
-                                        make_valid=True)
+                                        make_valid=True, dissolve=True)
         habitat_note = "the green-area polygons (touching parts dissolved)"
     res.rows += [
         indicator_row(city, "habitat_patches", len(patches)),
@@ -426,17 +363,18 @@ def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
     tick(1)
     kernel = DispersalKernel(sec["dispersal_distance_m"], sec["dispersal_probability"])
     graph = patch_graph(patches, max_distance_m=sec["max_distance_m"], distance="edge")
-    area_l, area_note = _landscape_area_m2(ctx, patches)
+    area_l = landscape_area(patches, boundary=_city_boundary(ctx, patches.crs),
+                            area_m2=sec["landscape_area_m2"] or None)
+    area_note = {"given": "given in the configuration",
+                 "boundary": "area of the districts"}.get(area_l.source, area_l.description)
     pc = probability_of_connectivity(graph, kernel=kernel, landscape_area_m2=area_l)
-    total_attr = float(patches["attribute"].sum())
     res.rows += [
         indicator_row(city, "pc", pc.value),
         indicator_row(city, "eca_ha", pc.eca_m2 / 1e4),
-        indicator_row(city, "eca_share", 100.0 * pc.eca_m2 / total_attr),
+        indicator_row(city, "eca_share", 100.0 * pc.eca_share),
     ]
     tick(1)
-    imp = node_importance(graph, kernel=kernel)
-    out = patches.merge(imp, left_on="patch_id", right_index=True, how="left")
+    out = patch_importance(patches, graph, kernel=kernel)
     res.vectors["green_patches"] = out
     tick(1)
     missing: list[str] = []
@@ -474,8 +412,9 @@ def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
         f"dropped. Patch graph with edge-to-edge Euclidean distances up to "
         f"{sec['max_distance_m']:g} m; dispersal kernel p = "
         f"{sec['dispersal_probability']:g} at {sec['dispersal_distance_m']:g} m "
-        f"(negative exponential). PC uses the landscape area A_L = {area_l / 1e4:,.1f} ha "
-        f"({area_note}); dPC and its intra, flux and connector fractions are exact."
+        f"(negative exponential). PC uses the landscape area A_L = "
+        f"{area_l.area_m2 / 1e4:,.1f} ha ({area_note}); dPC and its intra, flux "
+        "and connector fractions are exact."
     ))
     res.citations += [
         "Saura, S., Pascual-Hortal, L. (2007). A new habitat availability index to integrate "
@@ -501,25 +440,36 @@ def _cbi(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> None:
     if city_poly is None:
         raise AnalysisUnavailable("CBI indicator 1 needs the city area: give `districts`")
     sec = ctx.config.section("green")
-    one = cbi_natural_areas(patches, city_poly)
-    row1 = one[one["indicator"] == "cbi_1_natural_areas"].iloc[0]
-    barriers = _barriers(ctx)
-    two = cbi_connectivity(patches, gap_m=sec["gap_m"],
-                           barriers=None if barriers is None else barriers.to_crs(patches.crs),
-                           city=city_poly)
-    row2 = two[two["indicator"] == "cbi_2_connectivity"].iloc[0]
+    version = sec["cbi_version"]
+    one = cbi_natural_areas(patches, city_poly, version=version).set_index("indicator")
+    barriers = cbi_barriers(
+        ctx.layers.get("roads"),
+        railways=ctx.layers.get("railways") if sec["cbi_railway_barriers"] else None,
+    )
+    two = cbi_connectivity(patches, version=version, gap_m=sec["gap_m"], barriers=barriers,
+                           city=city_poly).set_index("indicator")
     res.rows += [
-        indicator_row(ctx.city, "cbi1_natural_area_share", float(row1["value"])),
-        indicator_row(ctx.city, "cbi1_score", float(row1["score"])),
-        indicator_row(ctx.city, "cbi2_connectivity_ha", float(row2["value"])),
-        indicator_row(ctx.city, "cbi2_score", float(row2["score"])),
+        indicator_row(ctx.city, "cbi1_natural_area_share",
+                      one.at["cbi_1_natural_areas", "value"]),
+        indicator_row(ctx.city, "cbi1_score", one.at["cbi_1_natural_areas", "score"]),
+        indicator_row(ctx.city, "cbi2_connectivity_ha", two.at["effective_mesh_size", "value"]),
+        indicator_row(ctx.city, "cbi2_coherence_pct", two.at["landscape_coherence", "value"]),
+        indicator_row(ctx.city, "cbi2_score", two.at["cbi_2_connectivity", "score"]),
     ]
-    res.tables["green_cbi"] = pd.concat([one, two], ignore_index=True)
+    res.tables["green_cbi"] = pd.concat([one, two]).reset_index()
+    res.vectors["green_cbi_barriers"] = barriers
     res.notes.append(
-        "City Biodiversity Index indicators 1 (natural area as a share of the city, the "
-        "districts' area) and 2 (effective mesh size of groups of habitat patches less than "
-        f"{sec['gap_m']:g} m apart unless a major road or railway lies between, over the "
-        "total natural area), each with its scoring points from the CBI User's Manual."
+        f"City Biodiversity Index ({version} edition: "
+        + ("2021 Handbook, indicator 2 scored from the landscape coherence in %"
+           if version == "2021" else "2014 User's Manual, indicator 2 scored from the "
+           "effective mesh size in ha")
+        + ") indicators 1 (natural area as a share of the city, the districts' area) and 2 "
+        f"(groups of habitat patches less than {sec['gap_m']:g} m apart unless a barrier "
+        f"lies between; {len(barriers)} barrier features: roads >= 15 m wide or > 5,000 "
+        "vehicles/day, judged by OSM highway class (motorway to secondary) when neither is "
+        "known, tunnels left out"
+        + ("; railways" if sec["cbi_railway_barriers"] else "; railways not counted")
+        + "). The scoring bands could not be verified in the primary texts."
     )
 
 
@@ -530,28 +480,19 @@ def _green_access(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> 
     sec = ctx.config.section("green")
     green_areas = ctx.layers["green"] if "green" in ctx.layers else patches
     zones = _city_boundary(ctx, green_areas.crs)
-    zone_column = "name" if zones is not None and "name" in zones.columns else None
-    if zones is None:
-        x0, y0, x1, y1 = green_areas.total_bounds
-        from shapely.geometry import box
-
-        zones = gpd.GeoDataFrame({"name": [ctx.city]}, geometry=[box(x0, y0, x1, y1)],
-                                 crs=green_areas.crs)
-        zone_column = "name"
+    if zones is not None and "name" in zones.columns:
+        zones = zones.set_index("name")
     kwargs = ({"population": ctx.layers["population"]} if "population" in ctx.layers
               else {"buildings": ctx.layers["buildings"]})
+    # without districts every resident counts (one citywide share)
     acc = green_access(green_areas, zones, walk_distance_m=sec["access_distance_m"],
-                       min_area_m2=sec["access_min_area_m2"], zone_column=zone_column,
-                       **kwargs)
-    total = float(acc["residents"].sum())
-    share = 100.0 * float(acc["residents_with_access"].sum()) / total if total > 0 else np.nan
-    res.rows.append(indicator_row(ctx.city, "green_access_share", share))
-    res.tables["green_access_by_district"] = acc
-    if "districts" in ctx.layers:
-        zout = zones.copy()
-        key = zout[zone_column] if zone_column else zout.index.to_series()
-        by = acc.set_index("zone")["share_with_access"]
-        zout["green_access_pct"] = 100.0 * key.map(by).astype(float).to_numpy()
+                       min_area_m2=sec["access_min_area_m2"], **kwargs)
+    res.rows.append(indicator_row(ctx.city, "green_access_share", 100.0 * acc.share))
+    if acc.by_zone is not None:
+        cols = ["residents", "residents_with_access", "share_with_access"]
+        res.tables["green_access_by_district"] = (
+            pd.DataFrame(acc.by_zone[cols]).rename_axis("zone").reset_index())
+        zout = acc.by_zone.assign(green_access_pct=100.0 * acc.by_zone["share_with_access"])
         res.vectors["green_access_by_district"] = zout
         res.maps.append(MapSpec(
             "green_access_by_district",
@@ -577,10 +518,8 @@ def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> No
         cands = ctx.layers["candidates"].to_crs(patches.crs)
         source = "the candidates layer"
     elif sec["candidate_classes"] and "landcover" in ctx.layers:
-        cands = patches_from_landcover(ctx.layers["landcover"],
-                                       habitat_classes=sec["candidate_classes"],
-                                       min_area_m2=sec["candidate_min_area_m2"],
-                                       diagonal=False).to_crs(patches.crs)
+        cands = candidate_sites(ctx.layers["landcover"], classes=sec["candidate_classes"],
+                                min_area_m2=sec["candidate_min_area_m2"]).to_crs(patches.crs)
         source = (f"land-cover classes {sec['candidate_classes']} (parcels of at least "
                   f"{sec['candidate_min_area_m2']:g} m²)")
     else:
@@ -593,11 +532,8 @@ def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> No
         hot = heat.rasters["heat_hot_spots"]
         pop = ctx.layers["population"]
         try:
-            from rasterio.enums import Resampling
-
-            # a population cell counts as hot when most of it is hot-spot area
-            share = hot.rio.reproject_match(pop, resampling=Resampling.average)
-            where = share >= 0.5
+            # a population cell counts as hot when at least half of it is hot-spot area
+            where = hot_population_cells(hot, pop, min_share=0.5)
             co = pd.DataFrame({"residents_hot_near": residents_near(
                 cands, pop, distance_m=sec["access_distance_m"], where=where)})
         except Exception as exc:  # noqa: BLE001 - the co-benefit is optional
@@ -606,9 +542,7 @@ def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> No
                              max_distance_m=sec["max_distance_m"], co_benefits=co)
     k = min(int(sec["top_candidates"]), len(cands))
     picks = best_sites(patches, cands, k=k, kernel=kernel, max_distance_m=sec["max_distance_m"])
-    out = cands.join(ranked.drop(columns=[c for c in ranked.columns if c in cands.columns]))
-    out["greedy_step"] = np.nan
-    out.loc[picks["candidate"].to_numpy(), "greedy_step"] = picks["step"].to_numpy()
+    out = ranked.join(picks.set_index("candidate")["step"].rename("greedy_step"))
     res.vectors["green_candidates"] = out
     res.tables["green_best_sites"] = picks
     res.rows.append(indicator_row(ctx.city, "best_candidate_eca_gain_ha",
@@ -634,73 +568,68 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
     ref = VerticalReference(dem_datum=sec["dem_datum"], water_surface=sec["water_level_m"],
                             water_surface_name=sec["water_surface_name"])
     dem = reference_dem(ctx.layers["dem"], ref)
+    # the sea: the `sea` layer if given, else the DEM edge cells at or below today's surface
     sea = ctx.layers.get("sea")
     conn = connection_level(dem, sea=sea, sea_level_m=None if sea is not None else 0.0,
                             connectivity=sec["connectivity"])
+    seed = sea_seed(conn)
     tick(1)
 
-    # sea level at every year from the first projection year, for first-year-reached
-    all_years = list(range(min(2020, years[0]), years[-1] + 1))
-    proj = ar6_global_mean_sea_level(scenarios=scenarios, quantiles=quantiles, years=all_years)
+    # annual levels (first year reached to the year); the reporting years are among them
+    proj = ar6_global_mean_sea_level(scenarios=scenarios, quantiles=quantiles,
+                                     years=annual_years(years))
     proj = relative_sea_level(proj, vertical_land_motion_mm_per_yr=sec[
         "vertical_land_motion_mm_yr"])
-    surge = {int(sec["surge_return_period"]): sec["surge_m"]} if sec["surge_m"] > 0 else None
-    levels_all = water_levels(proj, reference=ref, surge=surge)
-    if "return_period" in levels_all.dims:
-        levels_all = levels_all.squeeze("return_period", drop=True)
+    levels_all = water_levels(proj, reference=ref, surge=sec["surge_m"],
+                              surge_return_period=sec["surge_return_period"])
     levels = levels_all.sel(year=years)
     tick(1)
 
     depth = inundation_depth(dem, conn, levels)
-    extent = inundation_extent(dem, conn, levels)
+    reached = land_reached(dem, conn, levels)
+    area = inundation_area(dem, conn, levels)
+    res.tables["coast_area"] = area.to_dataframe().reset_index()
     tick(1)
-    cell = _cell_area_m2(dem)
-    connected = (extent == 1)
-    area = connected.sum(("y", "x")) * cell / 1e6
 
-    pop_people = None
+    people = None
     if "population" in ctx.layers:
-        pop_people = exposed_population(ctx.layers["population"],
-                                        depth.where(connected, 0.0).rename("sea_depth"),
-                                        threshold=0.0)
-        pop_people = pop_people[pop_people["hazard_class"].astype(str).str.startswith(">")]
+        people = exposed_population(ctx.layers["population"], reached, threshold=0.0,
+                                    labels=["not reached", "reached"])
+        people = people[people["hazard_class"] == "reached"].set_index(
+            ["scenario", "quantile", "year"])["people"]
 
-    bld = None
+    bld = counts = None
     if "buildings" in ctx.layers:
-        buildings = ctx.layers["buildings"]
-        bconn = asset_connection_level(buildings, conn)
-        first = first_flood_year(bconn.to_numpy(), levels_all)
-        bld = buildings.copy()
-        bld["sea_connection_level_m"] = bconn.to_numpy()
-        for s in scenarios:
-            for q in quantiles:
-                col = f"first_year_{slug(slr_label(s, q))}"
-                bld[col] = first.sel(scenario=s, quantile=q).to_numpy()
+        timeline = asset_timeline(ctx.layers["buildings"], conn, levels_all)
+        counts = assets_reached(timeline, years).set_index(
+            ["scenario", "quantile", "year"])["assets_reached"]
+        bld = ctx.layers["buildings"].copy()
+        for (s, q), g in timeline.groupby(["scenario", "quantile"], sort=False):
+            per = g.set_index("asset_id").reindex(bld.index)
+            bld["sea_connection_level_m"] = per["connection_level_m"].to_numpy()
+            bld[f"first_year_{slug(slr_label(s, q))}"] = per["first_year"].to_numpy()
         res.vectors["buildings_coast"] = bld
-        res.tables["coast_building_timeline"] = _timeline(bld, scenarios, quantiles)
+        res.tables["coast_building_timeline"] = timeline
     tick(1)
 
-    for s in scenarios:
-        for q in quantiles:
+    for s in levels["scenario"].values:
+        for q in levels["quantile"].values:
             label = slr_label(s, q)
             for y in years:
-                res.rows.append(indicator_row(city, "sea_level_rise_m",
-                                              float(proj.sel(scenario=s, quantile=q, year=y)),
+                at = {"scenario": s, "quantile": q, "year": y}
+                res.rows.append(indicator_row(city, "sea_level_rise_m", float(proj.sel(**at)),
                                               scenario=label, year=y))
-                res.rows.append(indicator_row(city, "sea_area_km2",
-                                              float(area.sel(scenario=s, quantile=q, year=y)),
-                                              scenario=label, year=y))
-                if pop_people is not None:
-                    sel = pop_people[(pop_people["scenario"] == s)
-                                     & np.isclose(pop_people["quantile"], q)
-                                     & (pop_people["year"] == y)]
-                    res.rows.append(indicator_row(city, "sea_people", float(sel["people"].sum()),
+                res.rows.append(indicator_row(
+                    city, "sea_area_km2", float(area["newly_reached_m2"].sel(**at)) / 1e6,
+                    scenario=label, year=y))
+                if people is not None:
+                    res.rows.append(indicator_row(city, "sea_people",
+                                                  float(people.get((s, q, y), 0.0)),
                                                   scenario=label, year=y))
-                if bld is not None:
-                    col = f"first_year_{slug(label)}"
-                    n = int((bld[col].to_numpy() <= y).sum())
-                    res.rows.append(indicator_row(city, "sea_buildings", n, scenario=label,
-                                                  year=y))
+                if counts is not None:
+                    res.rows.append(indicator_row(city, "sea_buildings",
+                                                  int(counts.loc[(s, q, y)]),
+                                                  scenario=label, year=y))
 
     # rasters: connection level, and depth per scenario/quantile with year bands
     res.rasters["sea_connection_level"] = conn
@@ -735,18 +664,25 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
                                                  f"{s_show}", credit=ctx.credit),
         ))
     tick(1)
+    published = proj.attrs["published_years"].strip("[]")  # a JSON list of years
     res.notes.append(
-        f"Sea level: IPCC AR6 global mean projections (relative to 1995–2014) for "
-        f"{', '.join(scenarios)}, quantiles {', '.join(f'{q:g}' for q in quantiles)}, "
-        f"linear between published years, plus vertical land motion "
+        f"Sea level: IPCC AR6 WG1 Table 9.9 global mean projections (relative to 1995–2014) "
+        f"for {', '.join(scenarios)}, quantiles {', '.join(f'{q:g}' for q in quantiles)}, "
+        f"published for {published}; every other year (including the annual levels behind "
+        "the first year a building is reached) is interpolated linearly by urbanrisk and is "
+        f"not an AR6 value. Plus vertical land motion "
         f"{sec['vertical_land_motion_mm_yr']:g} mm/yr"
         + (f" and a {sec['surge_return_period']}-year surge of {sec['surge_m']:g} m"
-           if surge else "")
+           if sec["surge_m"] > 0 else "")
         + f"; DEM heights taken above {ref.describe()}. Land is reached when it is "
         "hydrologically connected to the sea at that level (priority-flood, "
         f"{sec['connectivity']}-connectivity); low-lying cells that are not connected are "
-        "not counted. A building is reached when any part of its footprint is."
+        "not counted. The area reached is land newly reached: connected at the level and "
+        "not at today's water level; the sea, the water already connected today and the "
+        "total water are in the table coast_area. A building is reached when any part of "
+        "its footprint is."
     )
+    res.notes.append(seed.describe())
     res.citations += [
         "Fox-Kemper, B. et al. (2021). Ocean, Cryosphere and Sea Level Change. In Climate "
         "Change 2021: The Physical Science Basis (IPCC AR6 WG1), Chapter 9, Table 9.9.",
@@ -756,26 +692,6 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
         "NOAA Office for Coastal Management (2017). Detailed Method for Mapping Sea Level Rise "
         "Inundation.",
     ]
-
-
-def _timeline(bld: gpd.GeoDataFrame, scenarios: list[str], quantiles: list[float]
-              ) -> pd.DataFrame:
-    """Tidy building timeline: one row per building, scenario and quantile reached."""
-    idcol = "building_id" if "building_id" in bld.columns else None
-    frames = []
-    for s in scenarios:
-        for q in quantiles:
-            col = f"first_year_{slug(slr_label(s, q))}"
-            reached = bld[np.isfinite(bld[col].to_numpy())]
-            frames.append(pd.DataFrame({
-                "building": reached[idcol].to_numpy() if idcol else reached.index.to_numpy(),
-                "scenario": s,
-                "quantile": q,
-                "first_year": reached[col].astype(int).to_numpy(),
-            }))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return out.sort_values(["scenario", "quantile", "first_year", "building"],
-                           kind="stable").reset_index(drop=True)
 
 
 # ======================================================================================
@@ -792,7 +708,17 @@ def run_shoreline(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any])
     else:
         transects = cast_transects(baseline.to_crs(shorelines.crs),
                                    spacing_m=sec["transect_spacing_m"],
-                                   length_m=sec["transect_length_m"], seaward=sec["seaward"])
+                                   length_m=sec["transect_length_m"], seaward=sec["seaward"],
+                                   landward_m=sec["landward_m"])
+    if "sea" in ctx.layers:  # a flipped sea side flips the sign of every rate
+        away = ~points_seaward(transects, ctx.layers["sea"])
+        if away.any():
+            msg = (f"{int(away.sum())} of {len(away)} transects point away from the sea layer: "
+                   "their rates have the wrong sign. Check shoreline.seaward (and "
+                   "shoreline.landward_m for an offshore baseline) or the transects' "
+                   "direction (landward → seaward).")
+            logger.warning(msg)
+            res.notes.append(f"Warning: {msg}")
     unc = sec["uncertainty_m"] if sec["uncertainty_m"] > 0 else None
     inter = shoreline_intersections(transects, shorelines, date_column=sec["date_column"],
                                     uncertainty_m=unc,
@@ -805,14 +731,13 @@ def run_shoreline(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any])
         if idcol else transects.join(stats)
     res.vectors["transects"] = tr
     res.tables["shoreline_statistics"] = stats_t
-    lrr = stats_t["LRR_m_per_yr"].to_numpy(dtype=float)
-    ok = lrr[np.isfinite(lrr)]
-    res.rows.append(indicator_row(city, "shoreline_transects", len(ok)))
-    if len(ok):
+    lrr = summarize_rates(stats_t, rate="LRR_m_per_yr")
+    res.rows.append(indicator_row(city, "shoreline_transects", lrr.transects))
+    if lrr.transects:
         res.rows += [
-            indicator_row(city, "shoreline_lrr_median_m_yr", float(np.median(ok))),
-            indicator_row(city, "shoreline_lrr_min_m_yr", float(ok.min())),
-            indicator_row(city, "shoreline_eroding_share", 100.0 * float((ok < 0).mean())),
+            indicator_row(city, "shoreline_lrr_median_m_yr", lrr.median_m_per_yr),
+            indicator_row(city, "shoreline_lrr_min_m_yr", lrr.min_m_per_yr),
+            indicator_row(city, "shoreline_eroding_share", lrr.eroding_percent),
         ]
     res.maps.append(MapSpec(
         "shoreline_change",
@@ -830,10 +755,14 @@ def run_shoreline(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any])
         f"Shoreline positions along {len(transects)} transects from "
         f"{len(shorelines)} dated shorelines; DSAS statistics (NSM, SCE, EPR, LRR with "
         f"{sec['confidence_level']:.0%} confidence interval) per transect with at least 3 "
-        "shorelines. Negative rates are erosion."
+        "shorelines. Positions are measured from each transect's landward start; negative "
+        "rates are erosion."
     )
-    res.citations.append(
+    res.citations += [
+        "Himmelstoss, E.A., Henderson, R.E., Kratzmann, M.G., Farris, A.S. (2018). Digital "
+        "Shoreline Analysis System (DSAS) version 5.0 user guide. USGS Open-File Report "
+        "2018–1179. doi:10.3133/ofr20181179.",
         "Himmelstoss, E.A., Henderson, R.E., Kratzmann, M.G., Farris, A.S. (2021). Digital "
         "Shoreline Analysis System (DSAS) version 5.1 user guide. USGS Open-File Report "
-        "2021–1091."
-    )
+        "2021–1091. doi:10.3133/ofr20211091.",
+    ]
