@@ -26,7 +26,7 @@ def test_rows_take_unit_theme_and_source_from_the_registry():
     ind = REGISTRY["people_exposed"]
     assert row == {"city": "Oslo", "theme": ind.theme, "indicator": "people_exposed",
                    "scenario": "RP100", "year": None, "value": 12.0, "unit": ind.unit,
-                   "source": ind.source}
+                   "source": ind.source, "framework": "urbanrisk", "code": "people_exposed"}
 
 
 def test_unknown_indicator_is_refused():

@@ -6,7 +6,9 @@ fractions (:mod:`~urbanrisk.green.metrics`), fragmentation by effective mesh siz
 (:mod:`~urbanrisk.green.fragmentation`), least-cost corridors
 (:mod:`~urbanrisk.green.corridors`), City Biodiversity Index indicators and access to green
 space (:mod:`~urbanrisk.green.indicators`), and planning: which candidate sites add most
-connectivity (:mod:`~urbanrisk.green.planning`).
+connectivity (:mod:`~urbanrisk.green.planning`). Reporting frameworks: every map-computable
+indicator of the Singapore Index, both editions (:mod:`~urbanrisk.green.singapore`), and SDG
+11.7.1 open public space with access along the street network (:mod:`~urbanrisk.green.sdg`).
 """
 
 from urbanrisk.green.corridors import cost_distance, least_cost_corridor
@@ -49,9 +51,45 @@ from urbanrisk.green.planning import (
     rank_candidates,
     residents_near,
 )
+from urbanrisk.green.sdg import (
+    NetworkAccess,
+    OpenSpaceShare,
+    network_access,
+    network_distance,
+    open_public_space_share,
+    street_graph,
+)
+from urbanrisk.green.singapore import (
+    CBI_SPATIAL,
+    CBI_SPATIAL_BANDS,
+    LANDCOVER_ROLES,
+    CBISpatialIndicator,
+    area_share,
+    cbi_spatial_index,
+    cbi_spatial_score,
+    landcover_role_areas,
+    recreation_per_1000,
+    residents_within,
+)
 
 __all__ = [
     "ConnectivityIndex",
+    "CBI_SPATIAL",
+    "CBI_SPATIAL_BANDS",
+    "CBISpatialIndicator",
+    "LANDCOVER_ROLES",
+    "NetworkAccess",
+    "OpenSpaceShare",
+    "area_share",
+    "cbi_spatial_index",
+    "cbi_spatial_score",
+    "landcover_role_areas",
+    "network_access",
+    "network_distance",
+    "open_public_space_share",
+    "recreation_per_1000",
+    "residents_within",
+    "street_graph",
     "DispersalKernel",
     "GreenAccess",
     "LandscapeArea",

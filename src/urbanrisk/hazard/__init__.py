@@ -7,6 +7,8 @@
 - :mod:`urbanrisk.hazard.impact`: damage per asset, exceedance curve and expected annual
   damage over return periods, aggregation by zone and class.
 - :mod:`urbanrisk.hazard.heat`: heat hot spots and the people living in them.
+- :mod:`urbanrisk.hazard.sendai`: Sendai Framework indicators (B-1, B-3/B-4, C-1, C-3 to
+  C-5, D-2 to D-4) and ISO 37123 §5.2 as modelled scenario estimates.
 - :mod:`urbanrisk.hazard.flood`: the decisions of a flood profile (which buildings and
   roads are exposed, damage and EAD per asset and zone) as functions with typed results.
 
@@ -66,6 +68,20 @@ from urbanrisk.hazard.impact import (
     exceedance_curve,
     expected_annual_damage,
 )
+from urbanrisk.hazard.sendai import (
+    SENDAI_INDICATORS,
+    SendaiEstimates,
+    SendaiIndicator,
+    annual_loss_percent,
+    building_damage_ratio,
+    damage_states,
+    facilities_damaged,
+    housing_impact,
+    road_damage,
+    scenario_label,
+    sector_loss,
+    sendai_indicators,
+)
 
 __all__ = [
     "BuildingExposure",
@@ -80,6 +96,18 @@ __all__ = [
     "JRC_OCCUPANCIES",
     "JRC_REGIONS",
     "RoadExposure",
+    "SENDAI_INDICATORS",
+    "SendaiEstimates",
+    "SendaiIndicator",
+    "annual_loss_percent",
+    "building_damage_ratio",
+    "damage_states",
+    "facilities_damaged",
+    "housing_impact",
+    "road_damage",
+    "scenario_label",
+    "sector_loss",
+    "sendai_indicators",
     "aggregate",
     "asset_damage",
     "coverage_fractions",

@@ -15,8 +15,9 @@ Examples
 ...     indicator_row("Helsinki", "buildings_exposed", 12, scenario="RP100"),
 ...     indicator_row("Helsinki", "green_access_share", 81.5),
 ... ])
->>> list(table.columns)
-['city', 'theme', 'indicator', 'scenario', 'year', 'value', 'unit', 'source']
+>>> list(table.columns)  # doctest: +NORMALIZE_WHITESPACE
+['city', 'theme', 'indicator', 'scenario', 'year', 'value', 'unit', 'source',
+ 'framework', 'code']
 >>> table.loc[0, "unit"], table.loc[1, "theme"]
 ('buildings', 'green')
 """
@@ -31,9 +32,11 @@ import numpy as np
 import pandas as pd
 
 from urbanrisk.errors import InputValueError
+from urbanrisk.green.singapore import CBI_SPATIAL, CBI_SPATIAL_BANDS
 
 __all__ = [
     "COLUMNS",
+    "FRAMEWORKS",
     "THEMES",
     "Indicator",
     "REGISTRY",
@@ -47,10 +50,17 @@ __all__ = [
 #: Columns of every indicator table, in order.
 COLUMNS: tuple[str, ...] = (
     "city", "theme", "indicator", "scenario", "year", "value", "unit", "source",
+    "framework", "code",
+)
+
+#: Reporting frameworks, in the order the reporting export writes them.
+FRAMEWORKS: tuple[str, ...] = (
+    "Sendai", "ISO 37123", "UNDRR Scorecard", "SDG", "WHO", "ISO 37120", "CBI-2014",
+    "CBI-2021", "CBI",
 )
 
 #: Themes in the order the report shows them.
-THEMES: tuple[str, ...] = ("hazard", "heat", "green", "coast", "shoreline")
+THEMES: tuple[str, ...] = ("hazard", "heat", "green", "coast", "shoreline", "adapt")
 
 _DTYPES = {
     "city": "string",
@@ -61,6 +71,8 @@ _DTYPES = {
     "value": "float64",
     "unit": "string",
     "source": "string",
+    "framework": "string",
+    "code": "string",
 }
 
 
@@ -84,6 +96,18 @@ class Indicator:
         Method and function of urbanrisk that computes it, with its citation.
     scenario : str
         What the ``scenario`` column holds for this indicator (empty if unused).
+    framework : str
+        Reporting framework of the indicator (:data:`FRAMEWORKS`): ``"Sendai"``,
+        ``"SDG"``, ``"CBI-2014"``, ``"CBI-2021"``, ``"ISO 37123"``, ``"UNDRR Scorecard"``
+        ...; ``"urbanrisk"`` for the library's own indicators.
+    code : str
+        The framework's code (``"B-3"``, ``"11.7.1"``, ``"CBI-2021 #13"``, ``"5.2"``); the
+        key for urbanrisk's own indicators.
+    verified : str
+        How the framework's definition was verified (tags of
+        ``references/reporting_frameworks.md``: ``[P]`` primary text read, ``[P-toc]`` its
+        table of contents only, ``[S]`` a secondary transcription, ``[U]`` unverified
+        recall); empty for urbanrisk's own indicators.
     """
 
     key: str
@@ -93,6 +117,9 @@ class Indicator:
     definition: str
     source: str
     scenario: str = ""
+    framework: str = "urbanrisk"
+    code: str = ""
+    verified: str = ""
 
 
 _HAZ_EXPOSURE = "urbanrisk.hazard.exposure"
@@ -204,6 +231,8 @@ _INDICATORS: list[Indicator] = [
         "cbi1_natural_area_share", "green", "CBI indicator 1: proportion of natural areas", "%",
         "100 × natural area / city area (Singapore Index on Cities' Biodiversity, indicator 1).",
         _GREEN + ".indicators; " + _CBI,
+        framework="CBI", code="#1 (edition of green.cbi_version)",
+        verified="[S] formula (manual as transcribed)",
     ),
     Indicator(
         "cbi1_score", "green", "CBI indicator 1 score", "points",
@@ -211,6 +240,8 @@ _INDICATORS: list[Indicator] = [
         "Handbook or 2014 User's Manual; the same bands in both, not verified in the "
         "primary text).",
         _GREEN + ".indicators; " + _CBI,
+        framework="CBI", code="#1 score (edition of green.cbi_version)",
+        verified="[U] 2014 bands; [S] 2021 bands",
     ),
     Indicator(
         "cbi2_connectivity_ha", "green", "CBI indicator 2: connectivity (effective mesh size)",
@@ -221,6 +252,8 @@ _INDICATORS: list[Indicator] = [
         "wide or > 5,000 vehicles/day (OSM highway class when unknown), railways only if "
         "`green.cbi_railway_barriers`.",
         _GREEN + ".indicators; " + _CBI,
+        framework="CBI-2014", code="CBI-2014 #2",
+        verified="[S] formula; 100 m rule and barriers [S]",
     ),
     Indicator(
         "cbi2_coherence_pct", "green", "CBI indicator 2: landscape coherence", "%",
@@ -228,6 +261,8 @@ _INDICATORS: list[Indicator] = [
         "quantity the 2021 Handbook scores for indicator 2 (as computed by WRI, after "
         "Deslauriers et al. 2018).",
         _GREEN + ".indicators; " + _CBI,
+        framework="CBI-2021", code="CBI-2021 #2",
+        verified="[S] (WRI, after Deslauriers et al. 2018)",
     ),
     Indicator(
         "cbi2_score", "green", "CBI indicator 2 score", "points",
@@ -235,12 +270,16 @@ _INDICATORS: list[Indicator] = [
         "scores the coherence (%), 2014 the effective mesh size (ha); not comparable. "
         "Bands not verified in the primary text (see the green user guide).",
         _GREEN + ".indicators; " + _CBI,
+        framework="CBI", code="#2 score (edition of green.cbi_version)",
+        verified="[U] 2014 bands; [S] 2021 bands",
     ),
     Indicator(
         "green_access_share", "green", "Residents with access to green space", "%",
         "Share of residents living within the walking distance of a green area of at least "
         "the minimum size of the profile.",
         _GREEN + ".indicators",
+        framework="WHO", code="300 m straight-line access (2016)",
+        verified="[U] threshold recalled; WHO 2016 report read to its abstract only",
     ),
     Indicator(
         "best_candidate_eca_gain_ha", "green", "ECA gain of the best candidate site", "ha",
@@ -292,6 +331,220 @@ _INDICATORS: list[Indicator] = [
         "shoreline_eroding_share", "shoreline", "Share of eroding transects", "%",
         "Share of transects whose linear regression rate is negative.",
         _SHORE,
+    ),
+]
+
+# --- reporting frameworks -------------------------------------------------------------
+_SENDAI = "urbanrisk.hazard.sendai; Sendai Framework indicators, UNGA A/71/644 (2017)"
+_MODELLED = "modelled scenario, e.g. 'modelled, RP100'"
+_SCORECARD = ("UNDRR Disaster Resilience Scorecard for Cities, Preliminary Level Assessment "
+              "Tool v1.0 (2017)")
+_SCORECARD_SCENARIO = "'most probable, modelled RP10' or 'most severe, modelled RP500'"
+
+
+def _sendai(code: str, title: str, unit: str, definition: str, verified: str) -> Indicator:
+    return Indicator(f"sendai_{code.lower().replace('-', '')}", "hazard",
+                     f"Sendai {code} (modelled): {title}", unit, definition, _SENDAI,
+                     _MODELLED, framework="Sendai", code=code, verified=verified)
+
+
+def _cbi_rows() -> list[Indicator]:
+    rows = []
+    for version in ("2014", "2021"):
+        for name, ind in CBI_SPATIAL.items():
+            num = ind.number_2014 if version == "2014" else ind.number_2021
+            if num is None:
+                continue
+            bands = CBI_SPATIAL_BANDS[(name, version)]
+            code = f"CBI-{version} #{num}"
+            src = f"urbanrisk.green.singapore; {bands.source}"
+            key = f"cbi{version}_{num:02d}_{name}"
+            rows.append(Indicator(
+                key, "green", f"{code}: {ind.title}", bands.unit,
+                f"{ind.formula}.", src, framework=f"CBI-{version}", code=code,
+                verified=f"[S] formula (secondary transcription); bands {bands.verified}",
+            ))
+            rows.append(Indicator(
+                f"{key}_score", "green", f"{code} score", "points",
+                f"Points (0-4) of {code}; bands {bands.printed} (a value in a gap between "
+                "printed bands scores the lower band).", src, framework=f"CBI-{version}",
+                code=f"{code} score", verified=bands.verified,
+            ))
+        rows.append(Indicator(
+            f"cbi{version}_points", "green", f"CBI-{version}: points of the computed map "
+            "indicators", "points",
+            "Sum of the scores of the map indicators that could be computed; out of "
+            f"cbi{version}_max_points (the full index has "
+            f"{92 if version == '2014' else 112} points).",
+            "urbanrisk.green.singapore", framework=f"CBI-{version}",
+            code=f"CBI-{version} total", verified="",
+        ))
+        rows.append(Indicator(
+            f"cbi{version}_max_points", "green", f"CBI-{version}: maximum points of the "
+            "computed map indicators", "points", "4 × the number of computed map indicators.",
+            "urbanrisk.green.singapore", framework=f"CBI-{version}",
+            code=f"CBI-{version} maximum", verified="",
+        ))
+    return rows
+
+
+_INDICATORS += [
+    _sendai("B-1", "directly affected people per 100,000", "people per 100,000",
+            "(B-3 + B-4) / city population × 100,000: the computable parts of B-1 "
+            "(\"Number of directly affected people attributed to disasters, per 100,000 "
+            "population\"). B-2 (injured or ill) and B-5 (livelihoods) are not modelled; "
+            "the composition B-1 = B-2 + B-3 + B-4 + B-5 was not read in the UNDRR "
+            "technical guidance.", "[P] wording; [U] composition"),
+    _sendai("B-3", "people in damaged dwellings", "people",
+            "\"Number of people whose damaged dwellings were attributed to disasters\": "
+            "dwellings of housing-sector buildings with a damage ratio above 0 and below "
+            "reporting.destroyed_damage_ratio, × reporting.persons_per_dwelling.", "[P]"),
+    _sendai("B-4", "people in destroyed dwellings", "people",
+            "\"Number of people whose destroyed dwellings were attributed to disasters\": "
+            "dwellings of housing-sector buildings with a damage ratio at or above "
+            "reporting.destroyed_damage_ratio (no longer habitable, DesInventar's "
+            "definition; the ratio is a modelling choice), × persons per dwelling.", "[P]"),
+    _sendai("C-1", "direct economic loss relative to city product", "%",
+            "100 × (C-2 + C-3 + C-4 + C-5 + C-6) / city product (SDG 1.5.2 formula, with "
+            "the city product in place of the global GDP), over the parts computed (C-2 and "
+            "C-6 are not modelled).",
+            "[P] wording and SDG formula; [U] city product as denominator"),
+    _sendai("C-3", "direct loss of productive assets", "EUR",
+            "Damage of the buildings of reporting.productive_classes (JRC curves, as "
+            "`damage`).", "[P]"),
+    _sendai("C-4", "direct loss in the housing sector", "EUR",
+            "Damage of the buildings of reporting.housing_classes (JRC curves, as "
+            "`damage`).", "[P]"),
+    _sendai("C-5", "direct loss of critical infrastructure", "EUR",
+            "Roads: Σ length (km) × reporting.road_cost_per_km × JRC infrastructure "
+            "depth-damage fraction, roads split at cell boundaries.", "[P]"),
+    _sendai("D-2", "health facilities damaged or destroyed", "facilities",
+            "Facilities of reporting.health_types in water deeper than "
+            "reporting.facility_depth_m.", "[S]"),
+    _sendai("D-3", "educational facilities damaged or destroyed", "facilities",
+            "Facilities of reporting.education_types in water deeper than "
+            "reporting.facility_depth_m.", "[S]"),
+    _sendai("D-4", "other critical facilities damaged or destroyed", "facilities",
+            "Every other facility of the `facilities` layer in water deeper than "
+            "reporting.facility_depth_m.", "[S]"),
+    Indicator(
+        "iso37123_5_2", "hazard", "ISO 37123 5.2: average annual disaster loss as a "
+        "percentage of city product", "%",
+        "100 × expected annual damage (ead) / reporting.city_product. Only the title of 5.2 "
+        "was read; its numerator and denominator clauses (5.2.2) were not.",
+        "urbanrisk.hazard.sendai.annual_loss_percent; ISO 37123:2019 §5.2", "modelled EAD",
+        framework="ISO 37123", code="5.2",
+        verified="[P-toc] title; [U] measurement clauses",
+    ),
+    Indicator(
+        "scorecard_p2_3_people", "hazard", "Scorecard P2.3: people exposed in a named "
+        "scenario", "people",
+        "Residents in water deeper than the depth threshold in the scenario the city names "
+        "most probable or most severe (reporting.most_probable_rp, most_severe_rp).",
+        _SCORECARD, _SCORECARD_SCENARIO, framework="UNDRR Scorecard", code="P2.3",
+        verified="[P] question; the scenario numbers it asks for are urbanrisk's reading",
+    ),
+    Indicator(
+        "scorecard_p2_3_buildings", "hazard", "Scorecard P2.3: buildings exposed in a "
+        "named scenario", "buildings", "Buildings exposed (buildings_exposed) in the named "
+        "scenario.", _SCORECARD, _SCORECARD_SCENARIO, framework="UNDRR Scorecard",
+        code="P2.3", verified="[P] question; [U] which numbers",
+    ),
+    Indicator(
+        "scorecard_p2_3_loss", "hazard", "Scorecard P2.3: direct economic loss in a named "
+        "scenario", "EUR", "Building damage (damage) plus road damage of the named scenario.",
+        _SCORECARD, _SCORECARD_SCENARIO, framework="UNDRR Scorecard", code="P2.3",
+        verified="[P] question; [U] which numbers",
+    ),
+    Indicator(
+        "scorecard_p8_8_education", "hazard", "Scorecard P8.8: education structures at risk",
+        "%", "\"% of education structures at risk of damage from 'most probable' and 'most "
+        "severe' scenarios\": 100 × educational facilities damaged (D-3) / educational "
+        "facilities.", _SCORECARD, _SCORECARD_SCENARIO, framework="UNDRR Scorecard",
+        code="P8.8", verified="[P]",
+    ),
+    Indicator(
+        "sdg_11_7_1_open_space", "green", "SDG 11.7.1: open public space and streets, share "
+        "of the city", "%",
+        "100 × (open public space + land allocated to streets) / city area; streets as "
+        "length × reporting.street_width_m; open space from `open_space` (else `green`); "
+        "the city is the districts' area (the metadata asks for the built-up area per the "
+        "Degree of Urbanisation).",
+        "urbanrisk.green.sdg.open_public_space_share; UN SDG metadata 11.7.1",
+        framework="SDG", code="11.7.1", verified="[P]",
+    ),
+    Indicator(
+        "sdg_11_7_1_access", "green", "SDG 11.7.1: residents within 400 m walk of open "
+        "public space", "%",
+        "100 × residents within reporting.walk_distance_m (400 m) of an open public space "
+        "along the street network (`roads`, multi-source Dijkstra) / residents. How "
+        "residents and open spaces join the network is urbanrisk's choice (nearest street; "
+        "entrances where a street comes within reporting.entrance_distance_m).",
+        "urbanrisk.green.sdg.network_access; UN SDG metadata 11.7.1",
+        framework="SDG", code="11.7.1 (access)", verified="[P] 400 m network rule",
+    ),
+    Indicator(
+        "iso37123_8_8", "green", "ISO 37123 8.8: city land area covered by tree canopy", "%",
+        "100 × area of reporting.canopy_classes / city area (land cover). Title [S]; the "
+        "measurement clause was not read.",
+        "urbanrisk.green.singapore; ISO 37123:2019 §8.8", framework="ISO 37123", code="8.8",
+        verified="[S] title; [U] formula",
+    ),
+    Indicator(
+        "iso37123_21_2", "green", "ISO 37123 21.2: pervious land as a percentage of city "
+        "land area", "%",
+        "100 × area of reporting.permeable_classes / terrestrial city area (land cover; "
+        "porous pavement is not visible in land cover). Title [S]; the measurement clause "
+        "was not read.", "urbanrisk.green.singapore; ISO 37123:2019 §21.2",
+        framework="ISO 37123", code="21.2", verified="[S] title; [U] formula",
+    ),
+    Indicator(
+        "iso37120_green_area", "green", "ISO 37120: green area (hectares) per 100 000 "
+        "population", "ha per 100,000",
+        "Green area (ha, the `green` layer inside the city, dissolved) / (population / "
+        "100,000). ISO 37120:2014 19.1 (21.1 in the 2018 edition [U]); what counts as "
+        "green area was not read.", "urbanrisk.green.singapore; ISO 37120:2014 §19.1",
+        framework="ISO 37120", code="19.1 (2014)", verified="[S] title and formula pattern",
+    ),
+]
+_INDICATORS += _cbi_rows()
+
+# --- adaptation pathways (urbanrisk.adapt) ----------------------------------------------
+_ADAPT = ("urbanrisk.adapt; IPCC AR6 WG1 Table 9.9 (Fox-Kemper et al. 2021); Dynamic "
+          "Adaptive Policy Pathways (Haasnoot et al. 2013)")
+_PATHWAY_SLR = "pathway and SSP scenario and quantile, e.g. 'protect | SSP5-8.5 q0.5'"
+_INDICATORS += [
+    Indicator(
+        "adapt_ead_eur_yr", "adapt", "Coastal expected annual damage without adaptation",
+        "EUR/yr",
+        "Expected annual building damage from coastal floods in the year, doing nothing: "
+        "extreme still-water levels of adapt.return_periods plus relative sea-level rise, "
+        "connected flood depth over exact footprints, JRC depth-damage curves, integrated "
+        "over annual exceedance probability by the hazard.ead_rule rule (flat rare tail).",
+        _ADAPT, _SLR,
+    ),
+    Indicator(
+        "adapt_npv_eur", "adapt", "Net present value of an adaptation pathway", "EUR",
+        "Present value of the expected annual damage avoided against doing nothing minus "
+        "the present value of the pathway's costs, over the years of adapt.years, "
+        "discounted as adapt.discount says (constant rate or UK Green Book schedule).",
+        _ADAPT, _PATHWAY_SLR,
+    ),
+    Indicator(
+        "adapt_bcr", "adapt", "Benefit-cost ratio of an adaptation pathway", "1",
+        "Present value of the damage avoided against doing nothing / present value of the "
+        "pathway's costs (same discounting as adapt_npv_eur).",
+        _ADAPT, _PATHWAY_SLR,
+    ),
+    Indicator(
+        "adapt_tipping_year", "adapt", "Adaptation tipping point (protection standard)",
+        "year",
+        "First year, from the year the pathway's first option is in place, in which the "
+        "flood of return period adapt.protection_standard_years floods a standing building "
+        "of the zone (maximum depth above hazard.depth_threshold_m); empty when the "
+        "standard holds through the last year of adapt.years.",
+        _ADAPT, "pathway, zone ('all': the city) and SSP scenario and quantile, e.g. "
+        "'protect | all | SSP5-8.5 q0.5'",
     ),
 ]
 
@@ -350,6 +603,8 @@ def indicator_row(
         "value": float(value) if value is not None else np.nan,
         "unit": ind.unit,
         "source": ind.source,
+        "framework": ind.framework,
+        "code": ind.code or key,
     }
 
 
@@ -407,7 +662,10 @@ def _natural(text: str) -> str:
 
 
 def registry_table() -> pd.DataFrame:
-    """Return the registry as a table (key, theme, title, unit, scenario, definition, source).
+    """Return the registry as a table.
+
+    Columns: key, theme, title, unit, scenario, definition, source, framework, code and
+    verified (how the framework's definition was verified).
 
     Examples
     --------
@@ -424,6 +682,9 @@ def registry_table() -> pd.DataFrame:
                 "scenario": i.scenario,
                 "definition": i.definition,
                 "source": i.source,
+                "framework": i.framework,
+                "code": i.code or i.key,
+                "verified": i.verified,
             }
             for i in _INDICATORS
         ]
@@ -449,7 +710,13 @@ def registry_markdown() -> str:
         + ". The schema is the same for every city, so the tables of many cities "
         "concatenate. The `scenario` column holds the return period (`RP100`) for flood "
         "indicators and the sea-level scenario and quantile (`SSP5-8.5 q0.5`) for coastal "
-        "ones; `year` is set for coastal indicators. This page is generated from the "
+        "ones; `year` is set for coastal indicators. `framework` and `code` name the "
+        "reporting framework and its code for the indicators that fill one (Sendai, SDG "
+        "11.7.1, the Singapore Index, ISO 37120/37123, the UNDRR Scorecard; `urbanrisk` "
+        "and the key for the library's own); the verification tags say how the framework's "
+        "definition was checked ([P] primary text, [P-toc] its table of contents only, [S] "
+        "a secondary transcription, [U] unverified), see "
+        "[Reporting frameworks](user_guide/reporting.md). This page is generated from the "
         "registry in `urbanrisk.profile.indicators`; `urbanrisk indicators` prints the same "
         "list.",
         "",
@@ -471,4 +738,10 @@ def registry_markdown() -> str:
                 f"*Source:* {i.source}",
                 "",
             ]
+            if i.framework != "urbanrisk":
+                lines += [
+                    f"*Framework:* {i.framework}, code `{i.code}`"
+                    + (f"; *definition verified:* {i.verified}" if i.verified else ""),
+                    "",
+                ]
     return "\n".join(lines).rstrip() + "\n"
