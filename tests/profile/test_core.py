@@ -32,7 +32,7 @@ def test_from_layers_runs_only_what_it_can(tiny_flood):
                                 hazard={"country": "FIN"}).run(progress=False)
     st = p.status().set_index("analysis")["status"].to_dict()
     assert st == {"hazard": "done", "heat": "skipped", "green": "skipped", "coast": "skipped",
-                  "shoreline": "skipped"}
+                  "shoreline": "skipped", "adapt": "skipped"}
     t = p.indicators.set_index(["indicator", "scenario"])["value"]
     # hand count: RP10 only building 1 is wet; RP100 buildings 1 and 3
     assert t[("buildings_exposed", "RP10")] == 1

@@ -59,15 +59,22 @@ __all__ = [
 
 #: Vector layers a city may name in ``[layers]``.
 VECTOR_LAYERS: dict[str, str] = {
-    "buildings": "building footprints (Polygons); an `occupancy` column selects damage curves",
+    "buildings": "building footprints (Polygons); the use column (`columns.building_use`) "
+    "selects damage curves",
     "roads": "road centrelines (LineStrings)",
     "railways": "railway lines (LineStrings); CBI barriers with green.cbi_railway_barriers",
     "green": "parks and forests (Polygons): habitat patches for the green analysis",
     "water": "water bodies (Polygons)",
     "coastline": "coastline (LineStrings)",
     "sea": "the sea (Polygons): where the sea connects to the land",
-    "districts": "districts (Polygons with a `name` column): zones for aggregation",
+    "districts": "districts (Polygons; their names in `columns.district_name`): zones for "
+    "aggregation",
     "candidates": "candidate sites for new green space (Polygons)",
+    "facilities": "critical facilities (Points or Polygons) with a type column "
+    "(`reporting.facility_type_column`): Sendai D-2/D-3/D-4",
+    "protected_areas": "protected or secured natural areas (Polygons): CBI protected areas "
+    "and recreation",
+    "open_space": "open public space (Polygons) for SDG 11.7.1; default: the `green` layer",
     "shorelines": "dated historical shorelines (LineStrings with a date column)",
     "baseline": "onshore baseline for shoreline transects (LineString)",
     "transects": "ready-made shoreline transects (LineStrings, landward → seaward), "
@@ -112,11 +119,13 @@ _UNIT_EXAMPLES = {
 
 #: Analyses, their section and the layers each needs (all of one inner tuple).
 ANALYSES: dict[str, tuple[str, ...]] = {
-    "hazard": ("flood_depth", "buildings"),
+    "hazard": ("flood_depth",),  # buildings, roads, population: each optional
     "heat": ("lst", "population"),
     "green": (),  # green polygons or landcover + habitat_classes; checked separately
     "coast": ("dem",),
     "shoreline": ("shorelines", "baseline"),
+    # and the extreme-level table of [adapt]; uses the coast analysis' connection level
+    "adapt": ("dem", "buildings"),
 }
 
 
@@ -194,7 +203,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "hazard": {
         "run": Field("bool", None, "Run the flood analysis; default: when `flood_depth` "
-                     "and `buildings` are given."),
+                     "is given. Buildings, roads and population are each optional: the "
+                     "analysis runs on those given and says what it left out."),
         "return_periods": Field("list[int]", None, "Return periods (years) of "
                                 "`flood_depth` to use; default: all of them.",
                                 _positive_list),
@@ -203,8 +213,14 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                    _non_negative),
         "curve_region": Field("str", "Europe", "JRC depth-damage curve region "
                               "(Huizinga et al. 2017)."),
-        "country": Field("str", "", "Country for JRC maximum damage values; empty: the "
-                         "region's mean."),
+        "country": Field("str", "", "Country (ISO3, e.g. \"FIN\") for JRC maximum damage "
+                         "values. Empty (and no `damage_column`): damage and expected annual "
+                         "damage are not computed, and `check` and the report's analyses "
+                         "table say so."),
+        "nodata_is_dry": Field("bool", True, "Nodata cells inside the flood-depth maps are "
+                               "dry (depth 0; passed as `nodata_as=0.0` to the exposure "
+                               "functions). `false`: they stay unknown and what lies on them "
+                               "is not counted (a logged warning gives the count)."),
         "damage_column": Field("str", "", "Column of `buildings` holding the value "
                                "exposed (EUR); empty: footprint area × JRC maximum "
                                "damage per m²."),
@@ -285,6 +301,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                      _positive),
         "connectivity": Field("int", 8, "Cell connectivity of the flood fill (4 or 8).",
                               lambda v: None if v in (4, 8) else f"must be 4 or 8, got {v}"),
+        "sea_edge_level_m": Field("float", 0.0, "Without a `sea` layer, the sea is the "
+                                  "water connected to the DEM's edge cells at or below this "
+                                  "height above the present water surface `water_level_m` "
+                                  "(m). Ignored when a `sea` layer is given."),
     },
     "shoreline": {
         "run": Field("bool", None, "Run the shoreline change statistics; default: when "
@@ -307,6 +327,137 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                "0: unknown, no WLR).", _non_negative),
         "confidence_level": Field("float", 0.9, "Level of the LRR confidence interval "
                                   "(DSAS lets the user choose it).", _probability),
+    },
+    "adapt": {
+        "run": Field("bool", None, "Run the adaptation pathways (urbanrisk.adapt); default: "
+                     "when `dem` and `buildings` are given and `return_periods` is set. Uses "
+                     "the coast analysis' scenarios, vertical reference, land motion and "
+                     "connection level, and the hazard analysis' damage curves and values "
+                     "(`hazard.curve_region`, `hazard.country` or `hazard.damage_column`)."),
+        "return_periods": Field("list[int]", [], "Return periods (years) of the extreme "
+                                "still-water level table.", _positive_list),
+        "extreme_levels_m": Field("list[float]", [], "Extreme still-water level of each "
+                                  "return period (m above the present water surface of "
+                                  "`coast.water_level_m`), e.g. from a tide-gauge GEV fit "
+                                  "(urbanrisk.adapt.fit_extremes) or COAST-RP."),
+        "extremes_source": Field("str", "", "Where the extreme levels come from (shown in "
+                                 "the report; say \"synthetic\" for made-up values)."),
+        "years": Field("list[int]", list(range(2020, 2151, 10)), "Years assessed (damage, "
+                       "EAD, tipping points); linear in between for present values.", _years),
+        "report_years": Field("list[int]", [2050, 2100], "Years of the EAD indicator rows.",
+                              _years),
+        "quantiles": Field("list[float]", [0.17, 0.5, 0.83], "Quantiles of the sea-level "
+                           "projections (the fan chart's band).", _quantiles),
+        "attenuation_m_per_km": Field("float", 0.0, "Inland attenuation of the water level "
+                                      "(m per km from the sea; 0: static flood).",
+                                      _non_negative),
+        "discount": Field("choice", "constant", "Discounting: a constant `discount_rate`, or "
+                          "the UK Green Book's declining schedule (3.5 % to 1 %).",
+                          choices=("constant", "green_book")),
+        "discount_rate": Field("float", 0.035, "Constant discount rate (0.035 = 3.5 %).",
+                               lambda v: None if 0 <= v < 1 else f"must be in [0, 1), got {v}"),
+        "protection_standard_years": Field("int", 100, "Objective of the tipping points: the "
+                                           "flood of this return period floods no building.",
+                                           _positive),
+        "protect_crest_m": Field("float", 0.0, "Crest of the flood defence of the protect "
+                                 "pathway (m, frame of the DEM); 0: no protect pathway.",
+                                 _non_negative),
+        "protect_zone": Field("str", "", "District protected; empty: the whole city (a "
+                              "barrier)."),
+        "protect_year": Field("int", 2030, "Year the defence is built."),
+        "protect_cost_eur": Field("float", 0.0, "Capital cost of the defence (EUR).",
+                                  _non_negative),
+        "protect_maintenance_share": Field("float", 0.01, "Yearly maintenance as a share of "
+                                           "the capital cost.", _non_negative),
+        "protect_raise_m": Field("float", 0.0, "Later raise of the crest (m); 0: none.",
+                                 _non_negative),
+        "protect_raise_year": Field("int", 2080, "Year of the raise."),
+        "protect_raise_cost_eur": Field("float", 0.0, "Cost of the raise (EUR).",
+                                        _non_negative),
+        "accommodate_raise_m": Field("float", 0.0, "Height buildings are raised or "
+                                     "floodproofed by in the accommodate pathway (m); 0: no "
+                                     "accommodate pathway.", _non_negative),
+        "accommodate_zone": Field("str", "", "District accommodated; empty: every building."),
+        "accommodate_year": Field("int", 2030, "Year of the works."),
+        "accommodate_cost_per_m2_eur": Field("float", 0.0, "Cost per m² of footprint (EUR).",
+                                             _non_negative),
+        "retreat_zones": Field("list[str]", [], "Districts vacated in the retreat pathway; "
+                               "empty: no retreat pathway."),
+        "retreat_year": Field("int", 2060, "Year the districts are vacated."),
+        "retreat_cost_per_m2_eur": Field("float", 0.0, "Acquisition and demolition cost per "
+                                         "m² of footprint (EUR).", _non_negative),
+    },
+    "columns": {
+        "building_use": Field("str", "occupancy", "Column of `buildings` holding the "
+                              "building use (residential, commercial, industrial, public, "
+                              "other), which selects the JRC damage curve and value. A "
+                              "layer without it: every building is taken as residential, "
+                              "and `check` and the report say so."),
+        "district_name": Field("str", "name", "Column of `districts` holding the district "
+                               "name used in tables and maps. A layer without it: districts "
+                               "are named by their row number, and `check` and the report "
+                               "say so."),
+    },
+    "reporting": {
+        "persons_per_dwelling": Field("float", 0.0, "Average persons per dwelling (the UNDRR "
+                                      "Scorecard's \"Persons per unit\"), for Sendai B-3/B-4; "
+                                      "0: unknown (B-3, B-4 and B-1 say so).", _non_negative),
+        "dwellings_column": Field("str", "", "Column of `buildings` with the number of "
+                                  "dwellings per building, for Sendai B-3/B-4; empty: "
+                                  "unknown (not guessed)."),
+        "destroyed_damage_ratio": Field("float", 0.5, "Damage ratio (damage / value) from "
+                                        "which a dwelling counts as destroyed (\"no longer "
+                                        "habitable\", DesInventar) for Sendai B-4; below it "
+                                        "and above 0 it is damaged (B-3). A modelling choice: "
+                                        "UNDRR gives no number.",
+                                        lambda v: None if 0 < v <= 1
+                                        else f"must be in (0, 1], got {v!r}"),
+        "housing_classes": Field("list[str]", ["residential"], "Building uses of the housing "
+                                 "sector (Sendai C-4, dwellings of B-3/B-4)."),
+        "productive_classes": Field("list[str]", ["commercial", "industrial"], "Building "
+                                    "uses of the productive assets (Sendai C-3)."),
+        "road_cost_per_km": Field("float", 0.0, "Replacement cost of one km of road (EUR), "
+                                  "for the roads part of Sendai C-5 (length × unit cost × "
+                                  "JRC infrastructure damage); 0: unknown.", _non_negative),
+        "city_product": Field("float", 0.0, "Gross city product (EUR/yr), for Sendai C-1 and "
+                              "ISO 37123 5.2; 0: unknown.", _non_negative),
+        "facility_type_column": Field("str", "type", "Column of `facilities` holding the "
+                                      "facility type."),
+        "health_types": Field("list[str]", ["hospital", "clinic", "doctors", "health_centre",
+                                            "healthcare"],
+                              "Facility types counted as health facilities (Sendai D-2)."),
+        "education_types": Field("list[str]", ["school", "kindergarten", "college",
+                                               "university"],
+                                 "Facility types counted as educational facilities (Sendai "
+                                 "D-3); every other facility counts in D-4."),
+        "facility_depth_m": Field("float", 0.0, "A facility counts as damaged when the flood "
+                                  "depth at it is above this (m).", _non_negative),
+        "most_probable_rp": Field("int", 0, "Return period of the city's \"most probable\" "
+                                  "scenario (UNDRR Scorecard Essential 2); 0: not named.",
+                                  _non_negative),
+        "most_severe_rp": Field("int", 0, "Return period of the city's \"most severe\" "
+                                "scenario (UNDRR Scorecard Essential 2); 0: not named.",
+                                _non_negative),
+        "landcover_legend": Field("choice", "", "Default land-cover roles (natural, "
+                                  "permeable, canopy, park, water) of a known legend; the "
+                                  "*_classes keys below override them.",
+                                  choices=("", "esa_worldcover", "corine")),
+        "natural_classes": Field("list[int]", None, "Land-cover codes of natural areas."),
+        "permeable_classes": Field("list[int]", None, "Land-cover codes of permeable land "
+                                   "(CBI water regulation)."),
+        "canopy_classes": Field("list[int]", None, "Land-cover codes of tree canopy."),
+        "park_classes": Field("list[int]", None, "Land-cover codes of parks (CBI "
+                              "recreation)."),
+        "water_classes": Field("list[int]", None, "Land-cover codes of water (left out of "
+                               "the terrestrial area)."),
+        "street_width_m": Field("float", 0.0, "Street width (m) for the land allocated to "
+                                "streets in SDG 11.7.1 (length × width); 0: not computed.",
+                                _non_negative),
+        "walk_distance_m": Field("float", 400.0, "SDG 11.7.1 walking distance along the "
+                                 "street network (m).", _positive),
+        "entrance_distance_m": Field("float", 20.0, "A street within this distance of an "
+                                     "open space enters it (SDG 11.7.1 network access, m).",
+                                     _non_negative),
     },
     "compute": {
         "chunk_cells": Field("int", 0, "Read every raster lazily with dask, in square chunks "
@@ -993,6 +1144,8 @@ def _check_analyses(
         if analysis == "shoreline" and "transects" in layers:
             needed = ("shorelines",)
         missing = [n for n in needed if n not in layers]
+        if analysis == "adapt" and not sec["return_periods"]:
+            missing.append("the extreme-level table (adapt.return_periods)")
         explicit = sec["run"]
         if analysis == "coast" and (explicit or (explicit is None and not missing)) \
                 and not sec["dem_datum"]:

@@ -18,9 +18,9 @@ Examples
 >>> parks = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100)], crs=3067)
 >>> p = CityProfile.from_layers("Tiny", layers={"green": parks}, green={"run": False})
 >>> p.run(progress=False).status()["analysis"].tolist()
-['hazard', 'heat', 'green', 'coast', 'shoreline']
+['hazard', 'heat', 'green', 'coast', 'shoreline', 'adapt']
 >>> p.status()["status"].tolist()
-['skipped', 'skipped', 'skipped', 'skipped', 'skipped']
+['skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']
 """
 
 from __future__ import annotations
@@ -227,7 +227,7 @@ class CityProfile:
     layers : dict
         The input layers, once :meth:`run` has read them.
     results : dict of str to AnalysisResult
-        One entry per analysis (hazard, heat, green, coast, shoreline), in that order.
+        One entry per analysis (hazard, heat, green, coast, shoreline, adapt), in that order.
     """
 
     def __init__(self, config: ProfileConfig) -> None:
@@ -338,6 +338,9 @@ class CityProfile:
         if name == "shoreline" and "transects" in self.config.layers:
             needed = ("shorelines",)
         missing = [n for n in needed if n not in self.config.layers]
+        if name == "adapt" and not missing and not sec["return_periods"]:
+            return ("no extreme still-water levels: set adapt.return_periods and "
+                    "adapt.extreme_levels_m")
         return f"layers not given: {', '.join(missing)}"
 
     def _require_run(self) -> None:
@@ -367,7 +370,11 @@ class CityProfile:
         return {k: v for res in self.results.values() for k, v in res.tables.items()}
 
     def status(self) -> pd.DataFrame:
-        """One row per analysis: status (done, skipped, failed), reason and seconds."""
+        """One row per analysis: status (done, skipped, failed), reason and seconds.
+
+        The reason of a skipped or failed analysis says why; that of a done analysis, when
+        not empty, what it left out for want of data (``"without ..."``): it ran partly.
+        """
         self._require_run()
         return pd.DataFrame(
             [
@@ -376,6 +383,40 @@ class CityProfile:
                 for r in self.results.values()
             ]
         )
+
+    def outcome(self) -> str:
+        """Whether everything asked for was computed.
+
+        Returns
+        -------
+        str
+            ``"failed"`` when an analysis failed; ``"nothing"`` when no analysis ran (no
+            layers for any, or every one skipped); ``"partial"`` when an analysis the
+            configuration asks for (its layers given, or ``run = true``) was skipped or ran
+            partly (a ``done`` analysis whose ``reason`` says what it left out, e.g.
+            ``"without people exposed (no `population` layer)"``); else ``"complete"``.
+            Analyses switched off with ``run = false`` or without any of their layers are
+            not asked for. The command line turns these into its exit codes.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import box
+        >>> parks = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100)], crs=3067)
+        >>> CityProfile.from_layers("Tiny", layers={"green": parks},
+        ...                         green={"run": False}).run(progress=False).outcome()
+        'nothing'
+        """
+        self._require_run()
+        results = list(self.results.values())
+        if any(r.status == "failed" for r in results):
+            return "failed"
+        if not any(r.status == "done" for r in results):
+            return "nothing"
+        asked = [r for r in results if self.config.wants(r.name)]
+        if any(r.status != "done" or r.reason for r in asked):
+            return "partial"
+        return "complete"
 
     def map_specs(self) -> list[MapSpec]:
         """Return the maps of the profile, to draw with ``spec.draw()``."""

@@ -33,6 +33,20 @@ DEMO_SETTINGS: dict[str, Any] = {
     "coast": {"scenarios": ["SSP1-2.6", "SSP5-8.5"], "quantiles": [0.17, 0.5, 0.83],
               "years": [2050, 2100, 2150], "dem_datum": "N2000", "water_level_m": 0.0,
               "vertical_land_motion_mm_yr": 0.0},
+    # Extreme still-water levels: SYNTHETIC, of the order published for the Helsinki tide
+    # gauge (N2000; record about +1.5 m in 2005), not a fit to observations.
+    "adapt": {"return_periods": [1, 10, 50, 100, 1000],
+              "extreme_levels_m": [0.70, 1.10, 1.35, 1.45, 1.85],
+              "extremes_source": "synthetic (plausible for the Helsinki tide gauge; not a fit "
+              "to observations)",
+              "discount": "green_book",
+              "protect_crest_m": 2.0, "protect_year": 2030, "protect_cost_eur": 2.0e7,
+              "protect_maintenance_share": 0.01, "protect_raise_m": 0.5,
+              "protect_raise_year": 2080, "protect_raise_cost_eur": 1.0e7,
+              "accommodate_raise_m": 0.5, "accommodate_zone": "Siltasaari",
+              "accommodate_year": 2030, "accommodate_cost_per_m2_eur": 300.0,
+              "retreat_zones": ["Siltasaari"], "retreat_year": 2060,
+              "retreat_cost_per_m2_eur": 2000.0},
 }
 
 _LAYERS = ("buildings", "roads", "railways", "green", "water", "coastline", "sea",

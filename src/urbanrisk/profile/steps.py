@@ -27,6 +27,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from urbanrisk.adapt import (
+    Accommodate,
+    Pathway,
+    Protect,
+    ProtectionStandard,
+    Retreat,
+    appraise,
+    building_cells,
+    fan_chart,
+    flood_levels,
+    pathways_map,
+    risk_over_time,
+    tipping_points,
+)
 from urbanrisk.coast import (
     VerticalReference,
     annual_years,
@@ -48,25 +62,36 @@ from urbanrisk.coast import (
     water_levels,
 )
 from urbanrisk.green import (
+    LANDCOVER_ROLES,
     DispersalKernel,
+    area_share,
     best_sites,
     candidate_sites,
     cbi_barriers,
     cbi_connectivity,
     cbi_natural_areas,
+    cbi_spatial_index,
     green_access,
+    landcover_role_areas,
     landscape_area,
+    network_access,
+    open_public_space_share,
     patch_graph,
     patch_importance,
     patches_from_landcover,
     patches_from_polygons,
     probability_of_connectivity,
     rank_candidates,
+    recreation_per_1000,
     residents_near,
+    residents_within,
 )
 from urbanrisk.hazard import (
+    annual_loss_percent,
     asset_damage,
+    building_damage_ratio,
     exposed_population,
+    facilities_damaged,
     flood_building_exposure,
     flood_risk,
     flood_road_exposure,
@@ -74,14 +99,21 @@ from urbanrisk.hazard import (
     hot_population_cells,
     hot_spot_area_m2,
     hot_spots,
+    housing_impact,
     jrc_class_for_occupancy,
+    jrc_curve,
     jrc_curves_for_occupancy,
     jrc_max_damage_for_occupancy,
     people_above,
+    road_damage,
+    sector_loss,
+    sendai_indicators,
 )
 from urbanrisk.layers import prepare_raster
 from urbanrisk.profile.config import ProfileConfig
-from urbanrisk.profile.indicators import indicator_row
+from urbanrisk.profile.indicators import REGISTRY, indicator_row
+from urbanrisk.profile.plan import NO_DAMAGE_VALUE, building_use_default, no_layer
+from urbanrisk.profile.reporting import reporting_frame
 from urbanrisk.profile.results import AnalysisResult, AnalysisUnavailable, MapSpec
 
 logger = logging.getLogger(__name__)
@@ -147,22 +179,29 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
         depth = depth.sel(return_period=sec["return_periods"])
     # depth_threshold_m and the flood_depth_m columns are in metres: so is the depth
     depth = _in_metres(depth, "flood_depth")
-    buildings: gpd.GeoDataFrame = ctx.layers["buildings"]
+    buildings: gpd.GeoDataFrame | None = ctx.layers.get("buildings")
     city = ctx.city
-    # a NaN cell inside a flood map is dry (depth 0); outside the map stays unknown (NaN)
-    dry = 0.0
+    # hazard.nodata_is_dry: a NaN cell inside a flood map is dry (depth 0); outside the
+    # map stays unknown (NaN) in any case
+    dry = 0.0 if sec["nodata_is_dry"] else None
+    left_out: list[str] = []
+    zones, zc = _districts(ctx, res)
 
     # 1. buildings: exposed when the maximum depth over the footprint exceeds thr
-    exposure = flood_building_exposure(buildings, depth, threshold_m=thr, nodata_as=dry)
-    for r in exposure.to_frame().itertuples():
-        res.rows.append(indicator_row(city, "buildings_exposed", int(r.buildings_exposed),
-                                      scenario=rp_label(r.return_period)))
-    res.notes.append(
-        f"A building is exposed when the maximum flood depth over its footprint exceeds "
-        f"{thr:g} m, from exact cell coverage fractions (every cell the footprint touches "
-        "counts, however small the overlap). Nodata cells inside the flood maps are dry "
-        "(depth 0); buildings outside the maps are unknown and not counted."
-    )
+    exposure = None
+    if buildings is not None:
+        exposure = flood_building_exposure(buildings, depth, threshold_m=thr, nodata_as=dry)
+        for r in exposure.to_frame().itertuples():
+            res.rows.append(indicator_row(city, "buildings_exposed", int(r.buildings_exposed),
+                                          scenario=rp_label(r.return_period)))
+        res.notes.append(
+            f"A building is exposed when the maximum flood depth over its footprint exceeds "
+            f"{thr:g} m, from exact cell coverage fractions (every cell the footprint touches "
+            "counts, however small the overlap). " + _nodata_note(dry, "buildings")
+        )
+    else:
+        left_out.append(no_layer("buildings exposed, damage and expected annual damage",
+                                 "buildings"))
     tick(1)
 
     # 2. people
@@ -171,12 +210,15 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
         for r in people.itertuples():
             res.rows.append(indicator_row(city, "people_exposed", float(r.people_above),
                                           scenario=rp_label(r.return_period)))
-        if "districts" in ctx.layers:
-            zones = ctx.layers["districts"]
-            zc = "name" if "name" in zones.columns else None
+        if zones is not None:
             res.tables["flood_people_by_district"] = exposed_population(
                 ctx.layers["population"], depth, threshold=thr, zones=zones, zone_column=zc,
                 nodata_as=dry)
+        if buildings is None:
+            res.notes.append(f"Residents are exposed where the flood depth exceeds {thr:g} m. "
+                             + _nodata_note(dry, "population cells"))
+    else:
+        left_out.append(no_layer("people exposed", "population"))
     tick(1)
 
     # 3. roads
@@ -187,38 +229,70 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
                                           scenario=rp_label(r.return_period)))
         res.tables["flood_road_exposure"] = roads.pieces
         res.vectors["roads"] = roads.per_road
+    else:
+        left_out.append(no_layer("roads exposed", "roads"))
     tick(1)
 
     # 4. damage and expected annual damage
-    rps = list(exposure.return_periods)
+    rps = [int(v) for v in depth["return_period"].values]
     rp_show = 100 if 100 in rps else rps[len(rps) // 2]
-    buildings_out = exposure.per_building
-    try:
-        risk = _flood_damage(ctx, res, exposure)
-        buildings_out = buildings_out.join(risk.per_asset)
-    except AnalysisUnavailable as exc:
-        res.notes.append(f"Damage and expected annual damage were not computed: {exc}.")
-        risk = None
+    risk = None
+    buildings_out = None
+    if exposure is not None:
+        buildings_out = exposure.per_building
+        if not sec["damage_column"] and not sec["country"]:
+            left_out.append(NO_DAMAGE_VALUE)
+            res.notes.append(
+                "Damage and expected annual damage were not computed: set hazard.country "
+                "(ISO3 code, for the JRC maximum damage values) or hazard.damage_column (a "
+                "column of building values in EUR)."
+            )
+        else:
+            try:
+                risk = _flood_damage(ctx, res, exposure, zones, zc)
+                buildings_out = buildings_out.join(risk.per_asset)
+                use = ctx.config.section("columns")["building_use"]
+                if use not in buildings.columns:
+                    left_out.append(building_use_default(use))
+            except AnalysisUnavailable as exc:
+                left_out.append(f"damage and expected annual damage ({exc})")
+                res.notes.append(f"Damage and expected annual damage were not computed: "
+                                 f"{exc}.")
+        res.vectors["buildings"] = buildings_out
+    if zones is None:
+        left_out.append(no_layer("results per district", "districts"))
     tick(1)
-    res.vectors["buildings"] = buildings_out
+    for item in left_out:
+        res.reason = _join_reason(res.reason, item)
 
     # 5. maps
-    res.maps.append(MapSpec(
-        "flood_depth_buildings",
-        f"Flood depth of the {rp_show}-year event and the buildings it reaches.",
-        lambda: _maps().flood_map(
-            depth.sel(return_period=rp_show), buildings_out,
-            exposed=exposure.exposed(rp_show),
-            title=f"{city}: {rp_show}-year flood", credit=ctx.credit,
-        ),
-    ))
+    if exposure is not None:
+        res.maps.append(MapSpec(
+            "flood_depth_buildings",
+            f"Flood depth of the {rp_show}-year event and the buildings it reaches.",
+            lambda: _maps().flood_map(
+                depth.sel(return_period=rp_show), buildings_out,
+                exposed=exposure.exposed(rp_show),
+                title=f"{city}: {rp_show}-year flood", credit=ctx.credit,
+            ),
+        ))
+    else:
+        res.maps.append(MapSpec(
+            "flood_depth",
+            f"Flood depth of the {rp_show}-year event (no buildings given).",
+            lambda: _maps().raster_map(
+                depth.sel(return_period=rp_show).where(depth.sel(return_period=rp_show) > 0),
+                title=f"{city}: {rp_show}-year flood", label="Flood depth (m)",
+                credit=ctx.credit, background=zones,
+            ),
+        ))
     if risk is not None and "flood_damage_by_district" in res.vectors:
-        zones = res.vectors["flood_damage_by_district"]
+        zout = res.vectors["flood_damage_by_district"]
         res.maps.append(MapSpec(
             "flood_ead_by_district",
             "Expected annual building damage per district.",
             lambda: _maps().choropleth_map(
-                zones, "ead", title=f"{city}: expected annual flood damage",
+                zout, "ead", title=f"{city}: expected annual flood damage",
                 legend_label="Expected annual damage (EUR/yr)", credit=ctx.credit,
             ),
         ))
@@ -227,17 +301,25 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
         "Huizinga, J., de Moel, H., Szewczyk, W. (2017). Global flood depth-damage functions: "
         "methodology and the database with guidelines. JRC Technical Report EUR 28552 EN.",
     ]
+    _reporting(res, "hazard", lambda: _reporting_hazard(ctx, res, depth, exposure, risk))
 
 
-def _flood_damage(ctx: Context, res: AnalysisResult, exposure):
+def _flood_damage(ctx: Context, res: AnalysisResult, exposure, zones, zc):
     """Damage per building and return period, EAD with bounds, per district (hazard API)."""
     sec = ctx.config.section("hazard")
     region = sec["curve_region"]
     city = ctx.city
     events = exposure.events
-    class_column = "occupancy" if "occupancy" in events.columns else None
-    # buildings without an occupancy class are residential
+    use = ctx.config.section("columns")["building_use"]
+    class_column = use if use in ctx.layers["buildings"].columns else None
+    # a layer without the use column: every building is residential, and the result says so
     occupancy = events[class_column] if class_column else ["residential"]
+    if class_column is None:
+        res.notes.append(
+            f"Buildings have no column {use!r} (columns.building_use): every building was "
+            "taken as residential for its damage curve and value. Set columns.building_use "
+            "to the column holding the use."
+        )
     try:
         jrc = jrc_class_for_occupancy(occupancy)
     except ValueError as exc:  # InputValueError: an occupancy class without a JRC class
@@ -261,8 +343,6 @@ def _flood_damage(ctx: Context, res: AnalysisResult, exposure):
     damaged = asset_damage(events, curves, intensity="wet_mean_depth_m",
                            fraction_wet="wet_fraction", class_column=class_column,
                            currency="EUR", **kwargs)
-    zones = ctx.layers.get("districts")
-    zc = "name" if zones is not None and "name" in zones.columns else None
     risk = flood_risk(damaged, rule=sec["ead_rule"], zones=zones, zone_column=zc)
     for r in risk.damage.itertuples():
         res.rows.append(indicator_row(city, "damage", float(r.damage),
@@ -292,6 +372,38 @@ def _flood_damage(ctx: Context, res: AnalysisResult, exposure):
     return risk
 
 
+def _join_reason(reason: str, item: str) -> str:
+    """Add ``item`` to the "without ..." reason of an analysis that ran partly."""
+    return f"{reason}; {item}" if reason else f"without {item}"
+
+
+def _nodata_note(dry: float | None, what: str) -> str:
+    if dry is not None:
+        return (f"Nodata cells inside the flood maps are dry (depth 0, hazard.nodata_is_dry); "
+                f"{what} outside the maps are unknown and not counted.")
+    return (f"Nodata cells inside the flood maps are unknown (hazard.nodata_is_dry = false): "
+            f"{what} on them or outside the maps are not counted.")
+
+
+def _districts(ctx: Context, res: AnalysisResult) -> tuple[gpd.GeoDataFrame | None, str | None]:
+    """Return the districts layer and its name column (``columns.district_name``), or None.
+
+    A layer without the name column is used with districts named by their row number, and
+    a note says so: never silently.
+    """
+    zones = ctx.layers.get("districts")
+    if zones is None:
+        return None, None
+    col = ctx.config.section("columns")["district_name"]
+    if col in zones.columns:
+        return zones, col
+    note = (f"Districts have no column {col!r} (columns.district_name): they are named by "
+            "their row number. Set columns.district_name to the column holding the names.")
+    if note not in res.notes:
+        res.notes.append(note)
+    return zones, None
+
+
 def _maps():
     from urbanrisk import maps
 
@@ -313,13 +425,13 @@ def run_heat(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> N
     people = heat_exposure(ctx.layers["population"], lst, percentile=pct)
     res.rows.append(indicator_row(city, "people_heat_hotspot",
                                   float(people["people_in_hot_spots"].sum())))
-    zones = None
-    if "districts" in ctx.layers:
-        zones = ctx.layers["districts"]
-        zc = "name" if "name" in zones.columns else None
+    zones, zc = _districts(ctx, res)
+    if zones is not None:
         by_zone = heat_exposure(ctx.layers["population"], lst, percentile=pct, zones=zones,
                                 zone_column=zc)
         res.tables["heat_people_by_district"] = by_zone
+    else:
+        res.reason = _join_reason(res.reason, no_layer("people per district", "districts"))
     threshold = float(hot.attrs.get("threshold", np.nan))
     units = lst.attrs.get("units", "")
     res.maps.append(MapSpec(
@@ -426,6 +538,7 @@ def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
         "Chan, L. et al. (2014). User's Manual on the Singapore Index on Cities' "
         "Biodiversity. National Parks Board, Singapore.",
     ]
+    _reporting(res, "green", lambda: _reporting_green(ctx, res, patches))
 
 
 def _city_boundary(ctx: Context, crs: Any) -> gpd.GeoDataFrame | None:
@@ -480,8 +593,9 @@ def _green_access(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> 
     sec = ctx.config.section("green")
     green_areas = ctx.layers["green"] if "green" in ctx.layers else patches
     zones = _city_boundary(ctx, green_areas.crs)
-    if zones is not None and "name" in zones.columns:
-        zones = zones.set_index("name")
+    _, zc = _districts(ctx, res)
+    if zones is not None and zc is not None:
+        zones = zones.set_index(zc)
     kwargs = ({"population": ctx.layers["population"]} if "population" in ctx.layers
               else {"buildings": ctx.layers["buildings"]})
     # without districts every resident counts (one citywide share)
@@ -570,7 +684,8 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
     dem = reference_dem(ctx.layers["dem"], ref)
     # the sea: the `sea` layer if given, else the DEM edge cells at or below today's surface
     sea = ctx.layers.get("sea")
-    conn = connection_level(dem, sea=sea, sea_level_m=None if sea is not None else 0.0,
+    conn = connection_level(dem, sea=sea,
+                            sea_level_m=None if sea is not None else sec["sea_edge_level_m"],
                             connectivity=sec["connectivity"])
     seed = sea_seed(conn)
     tick(1)
@@ -610,6 +725,11 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
             bld[f"first_year_{slug(slr_label(s, q))}"] = per["first_year"].to_numpy()
         res.vectors["buildings_coast"] = bld
         res.tables["coast_building_timeline"] = timeline
+    left_out = [no_layer(what, layer) for layer, what in
+                (("population", "people reached"), ("buildings", "buildings reached"))
+                if layer not in ctx.layers]
+    for item in left_out:
+        res.reason = _join_reason(res.reason, item)
     tick(1)
 
     for s in levels["scenario"].values:
@@ -766,3 +886,442 @@ def run_shoreline(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any])
         "Shoreline Analysis System (DSAS) version 5.1 user guide. USGS Open-File Report "
         "2021–1091. doi:10.3133/ofr20211091.",
     ]
+
+
+# ======================================================================================
+# Reporting frameworks (Sendai, ISO 37123/37120, UNDRR Scorecard, SDG 11.7.1, CBI)
+# ======================================================================================
+def _reporting(res: AnalysisResult, what: str, part: Callable[[], None]) -> None:
+    """Add the framework rows of an analysis; a failure there keeps the analysis' results."""
+    try:
+        part()
+    except Exception as exc:  # noqa: BLE001 - the reporting rows are an addition
+        logger.warning("%s reporting rows failed: %s", what, exc)
+        res.notes.append(f"The reporting-framework rows of the {what} analysis failed: "
+                         f"{type(exc).__name__}: {exc}.")
+        res.reason = _join_reason(res.reason, "reporting frameworks (failed)")
+
+
+def _report_row(res: AnalysisResult, city: str, key: str, value: Any, *, basis: str = "",
+                parts: str = "", missing: str = "", needs: str = "", score: Any = None,
+                max_score: Any = None, wording: str | None = None) -> dict:
+    """One reporting row (and its indicator row) for registry indicator ``key``.
+
+    ``missing`` is always shown (parts left out of a sum); ``needs`` only when there is no
+    value (the input that is missing).
+    """
+    ind = REGISTRY[key]
+    v = np.nan if value is None else float(value)
+    if np.isnan(v) and needs:
+        missing = "; ".join(m for m in (missing, needs) if m)
+    res.rows.append(indicator_row(city, key, v, scenario=basis or None))
+    return {"framework": ind.framework, "code": ind.code, "wording": wording or ind.title,
+            "basis": basis, "value": v, "unit": ind.unit, "score": score,
+            "max_score": max_score, "parts": parts,
+            "missing": missing, "verified": ind.verified,
+            "key": key}
+
+
+def _reporting_hazard(ctx: Context, res: AnalysisResult, depth: xr.DataArray, exposure,
+                      risk) -> None:
+    """Sendai, ISO 37123 5.2 and Scorecard Essential 2 rows from the flood results."""
+    rep = ctx.config.section("reporting")
+    hz = ctx.config.section("hazard")
+    city = ctx.city
+    rps = [float(v) for v in depth["return_period"].values]
+    dry = 0.0 if hz.get("nodata_is_dry", True) else None
+    why: dict[str, str] = {}
+    housing = productive = roads = facilities = None
+    if exposure is None or risk is None:
+        for code in ("B-3", "B-4", "C-3", "C-4"):
+            why[code] = "needs buildings with damage (hazard.country or hazard.damage_column)"
+    else:
+        use = ctx.config.sections.get("columns", {}).get("building_use", "occupancy")
+        events = exposure.events
+        cls = use if use in events.columns else None
+        curves: Any = jrc_curves_for_occupancy(hz["curve_region"],
+                                               events[cls] if cls else ["residential"])
+        ratio = building_damage_ratio(events, curves if cls else curves["residential"],
+                                      class_column=cls)
+        damage = np.full(len(events), np.nan)
+        for rp in exposure.return_periods:
+            col = f"damage_rp{rp}"  # flood_risk's per-asset column of that event
+            if col in risk.per_asset.columns:
+                at = (events["return_period"] == rp).to_numpy()
+                damage[at] = risk.per_asset[col].reindex(events.loc[at, "feature"]).to_numpy()
+        table = events.assign(damage_ratio=ratio.to_numpy(), damage=damage)
+        dw = rep["dwellings_column"] or None
+        if dw is not None and dw not in events.columns:
+            why["B-3"] = why["B-4"] = f"buildings have no column {dw!r} (dwellings_column)"
+            dw = None
+        elif dw is None:
+            why["B-3"] = why["B-4"] = "set reporting.dwellings_column"
+        if not rep["persons_per_dwelling"]:
+            why["B-3"] = why["B-4"] = "; ".join(
+                x for x in (why.get("B-3"), "set reporting.persons_per_dwelling") if x)
+        housing = housing_impact(table, destroyed_ratio=rep["destroyed_damage_ratio"],
+                                 dwellings=dw,
+                                 persons_per_dwelling=rep["persons_per_dwelling"] or None,
+                                 class_column=cls,
+                                 housing_classes=rep["housing_classes"] if cls else None)
+        if cls is not None:
+            productive = sector_loss(table, classes=rep["productive_classes"],
+                                     class_column=cls)
+        else:
+            why["C-3"] = f"buildings have no use column {use!r}: all taken as housing"
+    if "roads" in ctx.layers and rep["road_cost_per_km"] > 0:
+        roads = road_damage(ctx.layers["roads"], depth,
+                            curve=jrc_curve(hz["curve_region"], "infrastructure"),
+                            unit_cost_per_km=rep["road_cost_per_km"], nodata_as=dry)
+    else:
+        why["C-5"] = ("needs `roads` and reporting.road_cost_per_km" if "roads" not in
+                      ctx.layers else "set reporting.road_cost_per_km")
+    if "facilities" in ctx.layers:
+        facilities = facilities_damaged(
+            ctx.layers["facilities"], depth, type_column=rep["facility_type_column"],
+            threshold_m=rep["facility_depth_m"], health_types=rep["health_types"],
+            education_types=rep["education_types"], nodata_as=dry)
+    pop = float(ctx.layers["population"].sum()) if "population" in ctx.layers else None
+    est = sendai_indicators(
+        rps, housing=housing, productive=productive,
+        infrastructure={"roads": roads} if roads is not None else None,
+        facilities=facilities, city_product=rep["city_product"] or None, population=pop,
+        currency="EUR", missing=why)
+    rows = [_report_row(res, city, f"sendai_{r.code.lower().replace('-', '')}", r.value,
+                        basis=r.basis, parts=r.parts, missing=r.missing, wording=r.wording)
+            for r in est.table.itertuples()]
+    ead = risk.ead.total if risk is not None else None
+    gdp = rep["city_product"] or None
+    rows.append(_report_row(
+        res, city, "iso37123_5_2",
+        annual_loss_percent(ead, gdp) if ead is not None and gdp else None,
+        basis="modelled EAD",
+        missing="; ".join(m for m in ("" if ead is not None else "needs the expected "
+                                      "annual damage", "" if gdp else
+                                      "set reporting.city_product") if m)))
+    people = {r["scenario"]: r["value"] for r in res.rows
+              if r["indicator"] == "people_exposed"}
+    counts = exposure.to_frame().set_index("return_period")["buildings_exposed"] \
+        if exposure is not None else None
+    loss = risk.damage.set_index("return_period")["damage"] if risk is not None else None
+    edu = facilities[facilities["category"] == "education"].set_index("return_period") \
+        if facilities is not None else None
+    for label, rp in (("most probable", rep["most_probable_rp"]),
+                      ("most severe", rep["most_severe_rp"])):
+        if not rp or float(rp) not in rps:
+            miss = (f"set reporting.{label.replace(' ', '_')}_rp" if not rp
+                    else f"no flood map for RP{rp}")
+            for key in ("scorecard_p2_3_people", "scorecard_p2_3_buildings",
+                        "scorecard_p2_3_loss", "scorecard_p8_8_education"):
+                rows.append(_report_row(res, city, key, None, basis=f"{label} (not named)",
+                                        missing=miss))
+            continue
+        basis = f"{label}, modelled RP{rp}"
+        road_loss = float(roads.set_index("return_period").loc[rp, "loss"]) \
+            if roads is not None else 0.0
+        rows += [
+            _report_row(res, city, "scorecard_p2_3_people", people.get(rp_label(rp)),
+                        basis=basis, needs="needs `population`"),
+            _report_row(res, city, "scorecard_p2_3_buildings",
+                        counts.loc[rp] if counts is not None else None, basis=basis,
+                        needs="needs `buildings`"),
+            _report_row(res, city, "scorecard_p2_3_loss",
+                        float(loss.loc[rp]) + road_loss if loss is not None else None,
+                        basis=basis, parts="buildings" + (" + roads" if roads is not None
+                                                          else ""),
+                        needs="needs building damage"),
+            _report_row(res, city, "scorecard_p8_8_education",
+                        100.0 * edu.loc[rp, "damaged"] / edu.loc[rp, "facilities"]
+                        if edu is not None and edu.loc[rp, "facilities"] > 0 else None,
+                        basis=basis, needs="needs `facilities` with educational types"),
+        ]
+    res.tables["reporting_hazard"] = reporting_frame(rows)
+    res.notes.append(
+        "Reporting frameworks: Sendai B-1, B-3/B-4, C-1, C-3 to C-5 and D-2 to D-4 are "
+        "modelled estimates for each flood map (labelled 'modelled, RP…'), not losses of "
+        "recorded disasters; a dwelling is destroyed from a damage ratio of "
+        f"{rep['destroyed_damage_ratio']:g} (a modelling choice). Missing inputs are named "
+        "in the reporting sheets, never filled with zeros."
+    )
+
+
+def _landcover_roles(rep: dict) -> dict[str, list[int]]:
+    roles = {k: list(v) for k, v in LANDCOVER_ROLES.get(rep["landcover_legend"], {}).items()}
+    for role in ("natural", "permeable", "canopy", "park", "water"):
+        if rep[f"{role}_classes"] is not None:
+            roles[role] = list(rep[f"{role}_classes"])
+    return roles
+
+
+def _reporting_green(ctx: Context, res: AnalysisResult, patches: gpd.GeoDataFrame) -> None:
+    """SDG 11.7.1, WHO, ISO 37123/37120 green and both CBI editions' map indicators."""
+    rep = ctx.config.section("reporting")
+    city = ctx.city
+    why: dict[str, str] = {}
+    values: dict[str, float | None] = {}
+    boundary = _city_boundary(ctx, patches.crs)
+    pop_grid = ctx.layers.get("population")
+    pop = float(pop_grid.sum()) if pop_grid is not None else None
+    spaces = ctx.layers.get("open_space", ctx.layers.get("green", patches))
+
+    def attempt(name: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - one indicator failing keeps the others
+            why[name] = f"failed: {type(exc).__name__}: {exc}"
+            logger.warning("%s: %s failed: %s", city, name, exc)
+            return None
+
+    areas = None
+    roles = _landcover_roles(rep)
+    if boundary is None:
+        for name in ("protected_areas", "permeable_areas", "tree_canopy", "recreation"):
+            why[name] = "needs `districts` (the city area)"
+    elif "landcover" in ctx.layers and roles:
+        areas = attempt("landcover", lambda: landcover_role_areas(ctx.layers["landcover"],
+                                                                  boundary, roles=roles))
+    cbi = res.tables.get("green_cbi")
+    if cbi is not None:
+        t = cbi.set_index("indicator")["value"]
+        values["natural_areas"] = float(t["cbi_1_natural_areas"])
+        conn = {"2014": float(t["effective_mesh_size"]),
+                "2021": float(t["landscape_coherence"])}
+    else:
+        conn = {}
+        why["natural_areas"] = why["connectivity"] = "CBI indicators 1-2 were not computed"
+    if boundary is not None and "protected_areas" in ctx.layers:
+        one = attempt("protected_areas", lambda: cbi_natural_areas(
+            ctx.layers["protected_areas"], boundary).set_index("indicator"))
+        if one is not None:
+            values["protected_areas"] = float(one.at["cbi_1_natural_areas", "value"])
+    elif boundary is not None:
+        why["protected_areas"] = "needs a `protected_areas` layer"
+    for name, role in (("permeable_areas", "permeable"), ("tree_canopy", "canopy")):
+        if areas is not None and role in roles:
+            values[name] = area_share(areas[role], areas["terrestrial"])
+        elif boundary is not None:
+            why.setdefault(name, f"needs `landcover` and reporting.{role}_classes (or "
+                                 "reporting.landcover_legend)")
+    park_m2 = None
+    if boundary is not None:
+        green_in = attempt("recreation", lambda: cbi_natural_areas(spaces, boundary)
+                           .set_index("indicator").at["natural_area", "value"])
+        park_m2 = None if green_in is None else float(green_in)
+    if park_m2 is not None and pop:
+        values["recreation"] = recreation_per_1000(park_m2, pop)
+    elif boundary is not None:
+        why.setdefault("recreation", "needs `population`")
+    if pop_grid is not None:
+        near = attempt("proximity_to_parks", lambda: residents_within(
+            spaces, distance_m=400.0, population=pop_grid))
+        if near is not None and near[1] > 0:
+            values["proximity_to_parks"] = 100.0 * near[0] / near[1]
+    else:
+        why["proximity_to_parks"] = "needs `population`"
+    rows = []
+    for version in ("2014", "2021"):
+        index = cbi_spatial_index({**values, "connectivity": conn.get(version)},
+                                  version=version, missing=why)
+        for r in index.itertuples():
+            score = None if pd.isna(r.score) else int(r.score)
+            if r.name == "total":
+                rows.append(_report_row(res, city, f"cbi{version}_points", r.score,
+                                        wording=r.title, score=score,
+                                        max_score=r.max_score))
+                rows.append(_report_row(res, city, f"cbi{version}_max_points", r.max_score,
+                                        wording=r.title))
+                continue
+            key = f"cbi{version}_{int(r.code.split('#')[1]):02d}_{r.name}"
+            rows.append(_report_row(res, city, key, r.value, wording=r.title, score=score,
+                                    max_score=4, parts=r.bands, missing=r.missing))
+            if score is not None:
+                res.rows.append(indicator_row(city, f"{key}_score", score))
+    # SDG 11.7.1
+    if boundary is not None and "roads" in ctx.layers and rep["street_width_m"] > 0:
+        share = attempt("sdg_share", lambda: open_public_space_share(
+            spaces, ctx.layers["roads"], boundary, street_width_m=rep["street_width_m"]))
+        rows.append(_report_row(res, city, "sdg_11_7_1_open_space",
+                                None if share is None else share.percent,
+                                parts=None if share is None else
+                                f"open space {share.open_space_percent:.2f} % + streets "
+                                f"({share.street_width})", missing=why.get("sdg_share", "")))
+    else:
+        rows.append(_report_row(res, city, "sdg_11_7_1_open_space", None,
+                                missing="needs `districts`, `roads` and "
+                                        "reporting.street_width_m"))
+    if "roads" in ctx.layers and pop_grid is not None:
+        acc = attempt("sdg_access", lambda: network_access(
+            spaces, ctx.layers["roads"], population=pop_grid,
+            walk_distance_m=rep["walk_distance_m"],
+            entrance_distance_m=rep["entrance_distance_m"]))
+        rows.append(_report_row(res, city, "sdg_11_7_1_access",
+                                None if acc is None else 100.0 * acc.share,
+                                parts=f"{rep['walk_distance_m']:g} m along `roads`",
+                                missing=why.get("sdg_access", "")))
+    else:
+        rows.append(_report_row(res, city, "sdg_11_7_1_access", None,
+                                missing="needs `roads` and `population`"))
+    who = next((r["value"] for r in res.rows if r["indicator"] == "green_access_share"), None)
+    ind = REGISTRY["green_access_share"]
+    rows.append({"framework": ind.framework, "code": ind.code, "wording": ind.title,
+                 "value": who, "unit": ind.unit, "verified": ind.verified,
+                 "missing": "" if who is not None else "green access was not computed",
+                 "key": "green_access_share"})
+    # ISO 37123 8.8 / 21.2 and ISO 37120 green area
+    for key, role in (("iso37123_8_8", "canopy"), ("iso37123_21_2", "permeable")):
+        ok = areas is not None and role in roles
+        rows.append(_report_row(res, city, key, area_share(areas[role], areas["terrestrial"])
+                                if ok else None,
+                                needs=f"needs `landcover` and reporting.{role}_classes"))
+    rows.append(_report_row(res, city, "iso37120_green_area",
+                            park_m2 / 1e4 / (pop / 1e5) if park_m2 is not None and pop
+                            else None, needs="needs `districts` and `population`"))
+    res.tables["reporting_green"] = reporting_frame(rows)
+
+
+# ======================================================================================
+# Adaptation pathways
+# ======================================================================================
+def run_adapt(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> None:
+    """Coastal EAD over time, protect / accommodate / retreat pathways, NPV, tipping points."""
+    sec = ctx.config.section("adapt")
+    csec = ctx.config.section("coast")
+    city = ctx.city
+    coast = ctx.results.get("coast")
+    if coast is None or coast.status != "done" or "sea_connection_level" not in coast.rasters:
+        raise AnalysisUnavailable("the coast analysis did not run; the adaptation pathways "
+                                  "need its connection level (coast.run and coast.dem_datum)")
+    rps, lv_m = sec["return_periods"], sec["extreme_levels_m"]
+    if len(rps) != len(lv_m):
+        raise AnalysisUnavailable(
+            f"adapt.return_periods has {len(rps)} values and adapt.extreme_levels_m "
+            f"{len(lv_m)}: give one level per return period")
+    ref = VerticalReference(dem_datum=csec["dem_datum"], water_surface=csec["water_level_m"],
+                            water_surface_name=csec["water_surface_name"])
+    dem = reference_dem(ctx.layers["dem"], ref)
+    buildings: gpd.GeoDataFrame = ctx.layers["buildings"]
+    zones, zc = _districts(ctx, res)
+    cells = building_cells(buildings, dem, coast.rasters["sea_connection_level"], zones=zones,
+                           zone_column=zc, attenuation_m_per_km=sec["attenuation_m_per_km"])
+    levels = flood_levels(dict(zip(rps, lv_m, strict=True)), reference=ref,
+                          scenarios=csec["scenarios"], quantiles=sec["quantiles"],
+                          years=sec["years"],
+                          vertical_land_motion_mm_per_yr=csec["vertical_land_motion_mm_yr"])
+
+    # damage curves and values: those of the hazard analysis (JRC, by building use)
+    hsec = ctx.config.section("hazard")
+    use = ctx.config.section("columns")["building_use"]
+    occupancy = buildings[use] if use in buildings.columns else pd.Series(
+        "residential", index=buildings.index)
+    try:
+        jrc_class_for_occupancy(occupancy)
+    except ValueError as exc:
+        raise AnalysisUnavailable(str(exc).rstrip(".")) from exc
+    curves = jrc_curves_for_occupancy(hsec["curve_region"], occupancy)
+    if hsec["damage_column"]:
+        values = buildings[hsec["damage_column"]]
+    elif hsec["country"]:
+        unit = jrc_max_damage_for_occupancy(hsec["country"], occupancy)
+        values = occupancy.map(unit).astype(float) * cells.footprint_area_m2
+    else:
+        raise AnalysisUnavailable("set hazard.country (for JRC maximum damage values) or "
+                                  "hazard.damage_column")
+
+    paths = [Pathway("do nothing")]
+    zone_or_city = {"": None}
+    if sec["protect_crest_m"] > 0:
+        acts = [Protect(sec["protect_crest_m"], sec["protect_year"],
+                        cost_eur=sec["protect_cost_eur"],
+                        maintenance_share_per_yr=sec["protect_maintenance_share"],
+                        zone=zone_or_city.get(sec["protect_zone"], sec["protect_zone"]))]
+        if sec["protect_raise_m"] > 0:
+            acts.append(Protect(sec["protect_crest_m"] + sec["protect_raise_m"],
+                                sec["protect_raise_year"], cost_eur=sec["protect_raise_cost_eur"],
+                                maintenance_share_per_yr=sec["protect_maintenance_share"],
+                                zone=acts[0].zone, name="raise defence"))
+        paths.append(Pathway("protect", tuple(acts)))
+    if sec["accommodate_raise_m"] > 0:
+        paths.append(Pathway("accommodate", (Accommodate(
+            sec["accommodate_raise_m"], sec["accommodate_year"],
+            cost_per_m2_eur=sec["accommodate_cost_per_m2_eur"],
+            zone=zone_or_city.get(sec["accommodate_zone"], sec["accommodate_zone"])),)))
+    if sec["retreat_zones"]:
+        paths.append(Pathway("retreat", tuple(
+            Retreat(sec["retreat_year"], zone=z, cost_per_m2_eur=sec["retreat_cost_per_m2_eur"])
+            for z in sec["retreat_zones"])))
+    risk = risk_over_time(cells, levels, values=values, curves=curves,
+                          classes=occupancy.to_numpy(), pathways=paths,
+                          depth_threshold_m=hsec["depth_threshold_m"], rule=hsec["ead_rule"])
+    rate = "green_book" if sec["discount"] == "green_book" else sec["discount_rate"]
+    appraisal = appraise(risk, rate=rate)
+    objective = ProtectionStandard(sec["protection_standard_years"])
+    tipping = tipping_points(risk, [objective])
+
+    # indicator rows
+    city_ead = risk.ead[(risk.ead["zone"] == "all") & (risk.ead["pathway"] == risk.baseline)]
+    for r in city_ead[city_ead["year"].isin(sec["report_years"])].itertuples():
+        res.rows.append(indicator_row(city, "adapt_ead_eur_yr", float(r.ead),
+                                      scenario=slr_label(r.scenario, r.quantile), year=r.year))
+    for r in appraisal.table[appraisal.table["pathway"] != risk.baseline].itertuples():
+        label = f"{r.pathway} | {slr_label(r.scenario, r.quantile)}"
+        res.rows.append(indicator_row(city, "adapt_npv_eur", float(r.npv), scenario=label))
+        res.rows.append(indicator_row(city, "adapt_bcr", float(r.bcr), scenario=label))
+    qs = np.asarray(sec["quantiles"], dtype=float)
+    q_mid = float(qs[np.argmin(np.abs(qs - 0.5))])
+    for r in tipping[np.isclose(tipping["quantile"], q_mid)].itertuples():
+        res.rows.append(indicator_row(
+            city, "adapt_tipping_year", float(r.tipping_year),
+            scenario=f"{r.pathway} | {r.zone} | {slr_label(r.scenario, r.quantile)}"))
+    res.tables["adapt_ead"] = risk.ead
+    res.tables["adapt_events"] = risk.events
+    res.tables["adapt_costs"] = risk.costs
+    res.tables["adapt_appraisal"] = appraisal.table
+    res.tables["adapt_tipping"] = tipping
+
+    res.maps.append(MapSpec(
+        "adapt_ead_fan",
+        "Expected annual building damage from coastal floods over time without adaptation, "
+        "per sea-level scenario: median line and the band between the quantiles.",
+        lambda: fan_chart(risk, title=f"{city}: expected annual coastal flood damage"),
+    ))
+    res.maps.append(MapSpec(
+        "adapt_pathways",
+        f"Adaptation pathways (metro map): each line a pathway, its options as stations, "
+        f"and the year the {objective.label} objective fails under each scenario "
+        f"(quantile {q_mid:g}).",
+        lambda: pathways_map(tipping, risk.pathways, quantile=q_mid,
+                             title=f"{city}: adaptation pathways"),
+    ))
+    source = sec["extremes_source"] or "not stated"
+    res.notes.append(
+        "Coastal flood risk over time: extreme still-water levels "
+        + ", ".join(f"T={t:g} y {v:.2f} m" for t, v in zip(rps, lv_m, strict=True))
+        + f" (source: {source}; heights {ref.describe()}), plus the coast analysis' relative "
+        f"sea-level rise for each year of {sec['years'][0]}–{sec['years'][-1]}; connected "
+        "flood depth over exact building footprints (coverage computed once for every "
+        "level), damage by the hazard analysis' JRC curves and values, "
+        f"{risk.rule}."
+        + (f" Water levels attenuated by {sec['attenuation_m_per_km']:g} m per km from the "
+           "sea." if sec["attenuation_m_per_km"] > 0 else "")
+    )
+    res.notes.append(
+        "Pathways: " + "; ".join(f"{p.name}: {p.describe()}" for p in risk.pathways)
+        + f". Costs and residual damage discounted with {appraisal.discount}; NPV = damage "
+        "avoided against doing nothing minus costs; regret = a pathway's cost plus residual "
+        "damage minus the lowest of any pathway in the same scenario and quantile. Pathway "
+        f"with the smallest largest regret over the scenarios: {appraisal.minimax_regret}. "
+        f"Tipping point: first year the {objective.label} objective fails, from the year a "
+        "pathway's first option is in place."
+    )
+    res.citations += [
+        "Haasnoot, M., Kwakkel, J.H., Walker, W.E., ter Maat, J. (2013). Dynamic adaptive "
+        "policy pathways: A method for crafting robust decisions for a deeply uncertain "
+        "world. Global Environmental Change 23(2), 485–498.",
+        "Kwadijk, J.C.J. et al. (2010). Using adaptation tipping points to prepare for "
+        "climate change and sea level rise: a case study in the Netherlands. WIREs Climate "
+        "Change 1(5), 729–740.",
+        "HM Treasury (2022). The Green Book: Central Government Guidance on Appraisal and "
+        "Evaluation (declining long-term discount rate, Table 8).",
+    ]
+    tick(1)
+

@@ -40,7 +40,11 @@ _THEME_TITLES = {
     "green": "Green space and biodiversity",
     "coast": "Sea-level rise",
     "shoreline": "Shoreline change",
+    "adapt": "Adaptation pathways",
 }
+
+#: Map names (file stems) drawn in the "Adaptation pathways" section, not among the maps.
+ADAPT_MAP_PREFIX = "adapt_"
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ def _fmt(value: float, unit: str) -> str:
         return f"{v:,.0f}"
     if unit in ("people", "EUR", "EUR/yr"):
         return f"{v:,.0f}"
+    if unit == "year":
+        return f"{v:.0f}"
     if unit == "1":
         return f"{v:.4g}"
     if abs(v) >= 100:
@@ -259,6 +265,58 @@ def _glance(table: pd.DataFrame) -> str:
     return "<ul>" + "".join(f"<li>{_esc(t)}</li>" for t in out) + "</ul>"
 
 
+def _has_adaptation(table: pd.DataFrame, maps: Sequence[ReportMap]) -> bool:
+    """Whether the report has an "Adaptation pathways" section."""
+    return any(m.name.startswith(ADAPT_MAP_PREFIX) for m in maps) or (
+        "theme" in table.columns and bool((table["theme"] == "adapt").any()))
+
+
+def _adaptation_section(table: pd.DataFrame, maps: Sequence[ReportMap], *,
+                        first: int = 1) -> list[str]:
+    """Return the "Adaptation pathways" section: its figures and the options table.
+
+    Built only from the indicator rows of the ``adapt`` theme (NPV and BCR per pathway and
+    scenario, tipping years) and the maps named ``adapt_*``; nothing when there are none.
+    """
+    if not _has_adaptation(table, maps):
+        return []
+    rows = table[table["theme"] == "adapt"] if "theme" in table.columns else table.iloc[:0]
+    out = ['<h2 id="adaptation">Adaptation pathways</h2>',
+           "<p>Coastal flood risk over time under each sea-level scenario, and what protecting, "
+           "accommodating or retreating costs against the damage it avoids (present values; "
+           "method under <a href=\"#methods\">Methods</a>).</p>"]
+    for i, m in enumerate(maps, first):
+        out.append(
+            f'<figure id="map-{_esc(m.name)}"><img src="{png_data_uri(m.png)}" '
+            f'alt="{_esc(m.caption)}"><figcaption>Figure {i}. {_esc(m.caption)} '
+            f"(files <code>maps/{_esc(m.name)}.png</code>, <code>.pdf</code>)"
+            "</figcaption></figure>"
+        )
+    econ = rows[rows["indicator"].isin(["adapt_npv_eur", "adapt_bcr"])]
+    if len(econ):
+        wide = econ.pivot_table(index="scenario", columns="indicator", values="value",
+                                sort=False)
+        body = "".join(
+            f"<tr><td>{_esc(label)}</td>"
+            f'<td class="num">{_esc(_fmt(r.get("adapt_npv_eur", math.nan), "EUR"))}</td>'
+            f'<td class="num">{_esc(_fmt(r.get("adapt_bcr", math.nan), "1"))}</td></tr>'
+            for label, r in wide.iterrows())
+        out.append('<table id="adapt-options"><thead><tr><th>Pathway | scenario</th>'
+                   "<th>Net present value (EUR)</th><th>Benefit–cost ratio</th></tr></thead>"
+                   f"<tbody>{body}</tbody></table>")
+    tip = rows[rows["indicator"] == "adapt_tipping_year"]
+    if len(tip):
+        body = "".join(
+            f"<tr><td>{_esc(rec['scenario'])}</td>"
+            f'<td class="num">{_esc(_fmt(rec["value"], "year"))}</td></tr>'
+            for rec in tip.to_dict(orient="records"))
+        out.append("<p>Tipping points: the first year each pathway stops meeting the "
+                   "protection standard (— : it holds through the last year assessed).</p>"
+                   '<table id="adapt-tipping"><thead><tr><th>Pathway | zone | scenario</th>'
+                   f"<th>Tipping year</th></tr></thead><tbody>{body}</tbody></table>")
+    return out
+
+
 def _list(items: Iterable[str], cls: str = "") -> str:
     items = list(items)
     if not items:
@@ -334,7 +392,10 @@ def profile_report_html(
         "<a href=\"#credits\">Data and credits</a>.</p></header>",
         '<nav><ul><li><a href="#glance">At a glance</a></li>'
         '<li><a href="#analyses-h">Analyses run</a></li>'
-        '<li><a href="#maps">Maps</a></li><li><a href="#indicators-h">Indicators</a></li>'
+        '<li><a href="#maps">Maps</a></li>'
+        + ('<li><a href="#adaptation">Adaptation pathways</a></li>'
+           if _has_adaptation(table, maps) else "")
+        + '<li><a href="#indicators-h">Indicators</a></li>'
         '<li><a href="#methods">Methods and references</a></li>'
         '<li><a href="#definitions">Indicator definitions</a></li>'
         '<li><a href="#credits">Data and credits</a></li></ul></nav>',
@@ -346,6 +407,8 @@ def profile_report_html(
         _status_table(analyses),
         '<h2 id="maps">Maps</h2>',
     ]
+    adapt_maps = [m for m in maps if m.name.startswith(ADAPT_MAP_PREFIX)]
+    maps = [m for m in maps if not m.name.startswith(ADAPT_MAP_PREFIX)]
     if not maps:
         parts.append("<p>No maps were drawn.</p>")
     for i, m in enumerate(maps, 1):
@@ -358,6 +421,7 @@ def profile_report_html(
     if failed_maps:
         parts.append("<p>Maps not drawn: " + "; ".join(
             f"{_esc(n)} ({_esc(r)})" for n, r in failed_maps) + "</p>")
+    parts += _adaptation_section(table, adapt_maps, first=len(maps) + 1)
     parts += [
         '<h2 id="indicators-h">Indicators</h2>',
         f"<p>{len(table)} values (also in <code>indicators.csv</code> and "
