@@ -58,7 +58,7 @@ def test_study_records_failure_and_resumes(four_cities, client, tmp_path):
     status = first.summary().set_index("city")["status"].to_dict()
     assert status == {"city0": "done", "city1": "done", "city2": "done", "broken": "failed"}
     failure = first.failures.iloc[0]
-    assert failure["city"] == "broken" and failure["stage"] == "run"
+    assert failure["city"] == "broken" and failure["stage"] == "config"  # probed as `check`
     assert failure["message"]
     # the concatenated table holds the three complete cities, with one schema
     assert set(first.indicators["city"]) == {"City 0", "City 1", "City 2"}

@@ -29,6 +29,8 @@ __all__ = [
     "GridError",
     "InputValueError",
     "OutputExistsError",
+    "OutputError",
+    "SchedulerError",
     "ConfigError",
     "InsufficientMemoryError",
 ]
@@ -88,6 +90,34 @@ class InputValueError(UrbanRiskError, ValueError):
 
 class OutputExistsError(UrbanRiskError, FileExistsError):
     """An output file or folder already exists and ``overwrite=True`` was not given."""
+
+
+class OutputError(UrbanRiskError, OSError):
+    """The output location cannot be written: full, read-only, no permission, file too large.
+
+    The message names the path and the reason in plain words; :attr:`errno` holds the
+    operating system's error number (``errno.ENOSPC`` ...) when it is known, and
+    :attr:`path` the file or folder that could not be written. Nothing half-written is left
+    under the output's final name.
+
+    Examples
+    --------
+    >>> import errno
+    >>> exc = OutputError("cannot write /data/out: the disk is full", errno=errno.ENOSPC,
+    ...                   path="/data/out")
+    >>> isinstance(exc, OSError), exc.errno == errno.ENOSPC, str(exc)
+    (True, True, 'cannot write /data/out: the disk is full')
+    """
+
+    def __init__(self, message: str, *, errno: int | None = None,
+                 path: str | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+        self.path = path
+
+
+class SchedulerError(UrbanRiskError, ConnectionError):
+    """The dask scheduler of a study cannot be reached (address, port, firewall, not running)."""
 
 
 class ConfigError(UrbanRiskError, ValueError):

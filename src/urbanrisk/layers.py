@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import logging
@@ -52,8 +53,10 @@ from urbanrisk.errors import (
     InvalidGeometryError,
     MissingCRSError,
     NoOverlapError,
+    OutputError,
     OutputExistsError,
     UnitsError,
+    UrbanRiskError,
 )
 from urbanrisk.units import canonical_units, convert, normalize_units, quantity_of
 
@@ -66,6 +69,7 @@ __all__ = [
     "write_vector",
     "write_table",
     "atomic_path",
+    "output_error",
     "require_crs",
     "require_projected",
     "require_same_crs",
@@ -1413,11 +1417,14 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
         raise OutputExistsError(
             f"{target} already exists. Pass overwrite=True to replace it, or choose another path."
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".~{target.stem}.", suffix=target.suffix, dir=target.parent
-    )
-    os.close(fd)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".~{target.stem}.", suffix=target.suffix, dir=target.parent
+        )
+        os.close(fd)
+    except OSError as exc:
+        raise output_error(exc, target.parent) from exc
     tmp = Path(tmp_name)
     tmp.unlink()  # let the writer create it (some drivers refuse an existing file)
     try:
@@ -1425,9 +1432,138 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
         if not tmp.exists():
             raise OSError(f"writer produced no file for {target}")
         os.replace(tmp, target)
+    except UrbanRiskError:
+        raise
+    except Exception as exc:
+        cause = _write_failure_cause(exc, tmp)
+        if cause is None:
+            raise
+        # name the output, not the hidden temporary file (or a probe) of the writer
+        raise output_error(OSError(cause.errno, cause.strerror), target) from exc
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for part in _partial_files(tmp):
+            part.unlink(missing_ok=True)
+
+
+def _partial_files(tmp: Path) -> list[Path]:
+    """Return the temporary file and what a driver left beside it (``-journal``, ``.aux.xml``)."""
+    try:
+        return [p for p in tmp.parent.iterdir() if p.name.startswith(tmp.name)]
+    except OSError:
+        return []
+
+
+#: Plain words (and what to do) for the operating-system errors met when writing outputs.
+_OS_ERROR_WORDS: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("the disk is full (no space left on device)",
+                   "Free some space or choose an output folder on another disk."),
+    errno.EDQUOT: ("your disk quota is used up",
+                   "Free some space or choose an output folder on another disk."),
+    errno.EROFS: ("the file system is read-only",
+                  "Choose an output folder on a writable disk."),
+    errno.EFBIG: ("the file is larger than the file system or this process's file-size limit "
+                  "allows", "Write to a file system that takes large files (not FAT32), or "
+                  "raise the limit (ulimit -f)."),
+    errno.EACCES: ("permission denied",
+                   "Choose a folder you may write to, or change its permissions."),
+    errno.EPERM: ("the operation is not permitted",
+                  "Choose a folder you may write to, or change its permissions."),
+    errno.EIO: ("the device reported an input/output error",
+                "Check the disk or the network share, then run again."),
+    errno.ENAMETOOLONG: ("the path is too long", "Choose a shorter output path."),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "Choose another path."),
+}
+
+
+def output_error(exc: OSError, path: str | os.PathLike, *, action: str = "write") -> OutputError:
+    """Turn an :class:`OSError` met while writing into an :class:`~urbanrisk.errors.OutputError`.
+
+    The message names the path and the error number in plain words, and says what to do.
+
+    Parameters
+    ----------
+    exc : OSError
+        The error raised by the operating system (``exc.errno`` set) or by a writer.
+    path : str or path-like
+        What was being written (used when ``exc`` names no file itself).
+    action : str, default "write"
+        The verb of the message (``"create"``, ``"replace"`` ...).
+
+    Returns
+    -------
+    OutputError
+
+    Examples
+    --------
+    >>> import errno
+    >>> err = output_error(OSError(errno.EROFS, "Read-only file system"), "/mnt/usb/out")
+    >>> print(err)
+    cannot write /mnt/usb/out: the file system is read-only (EROFS, errno 30). Choose an \
+output folder on a writable disk.
+    >>> err.errno == errno.EROFS
+    True
+    """
+    code = exc.errno if isinstance(exc.errno, int) else None
+    where = str(exc.filename if exc.filename else path)
+    if code in _OS_ERROR_WORDS:
+        words, advice = _OS_ERROR_WORDS[code]
+    else:
+        words, advice = (os.strerror(code) if code else str(exc)), ""
+    tag = f" ({errno.errorcode.get(code, '?')}, errno {code})" if code else ""
+    return OutputError(f"cannot {action} {where}: {words}{tag}. {advice}".strip(),
+                       errno=code, path=where)
+
+
+def _write_failure_cause(exc: BaseException, partial: Path) -> OSError | None:
+    """Find the operating-system error behind a writer's failure (``None``: none).
+
+    GDAL and pyogrio report a failed write without an error number ("Write error at
+    scanline 0", "no such table: gpkg_contents"); the file system is asked instead: a
+    probe file in the same folder (full, read-only, no permission), the free space, and
+    whether the partial file reached a file-size limit. Under a finite ``ulimit -f`` a
+    write failure without an error number is taken for that limit (EFBIG): the drivers
+    remove their partial files before the size could be checked.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and isinstance(seen.errno, int) and seen.errno:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    folder = partial.parent
+    size = max((p.stat().st_size for p in _partial_files(partial) if p.is_file()), default=0)
+    probe = folder / f".~probe.{os.getpid()}.{id(exc):x}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"\0" * 4096)
+            limit = _file_size_limit()
+            if limit is not None:
+                os.ftruncate(fd, limit + 1)  # sparse; EFBIG past the limit
+            elif size >= (1 << 31) - (1 << 16):  # near 2 or 4 GiB (FAT32, old NFS)
+                os.ftruncate(fd, size + 1)
+        finally:
+            os.close(fd)
+    except OSError as probe_error:
+        return probe_error
+    finally:
+        probe.unlink(missing_ok=True)
+    try:
+        stats = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        return None
+    if stats.f_bavail * stats.f_frsize < 1 << 20 or (stats.f_files and not stats.f_favail):
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return None
+
+
+def _file_size_limit() -> int | None:
+    """Return the file-size limit of this process (``ulimit -f``; ``None``: unlimited)."""
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    return None if soft == resource.RLIM_INFINITY or soft < 0 else int(soft)
 
 
 def write_raster(

@@ -864,8 +864,13 @@ def comparison_figure(
     *,
     selection: Mapping[str, Mapping[str, Any]],
     titles: Mapping[str, str] | None = None,
+    cities: Sequence[str] | None = None,
 ) -> Figure:
     """Bar charts of chosen indicators, cities side by side (one panel per indicator).
+
+    A city without a value for a bar (its analysis did not run, or the city failed) is
+    marked *not computed* in grey where its bar would stand; a value of zero is a bar
+    labelled ``0``, so the two never look alike.
 
     Parameters
     ----------
@@ -879,6 +884,9 @@ def comparison_figure(
         with no rows get no panel.
     titles : mapping of str to str, optional
         Indicator → panel title (default: the indicator key).
+    cities : sequence of str, optional
+        The cities to show, in order (default: those in ``indicators``); give every city of
+        a study so the ones not computed show as such.
 
     Returns
     -------
@@ -896,6 +904,17 @@ def comparison_figure(
     ...                         titles={"ead": "Expected annual damage"})
     >>> [t.get_text() for t in fig.axes[0].get_xticklabels()], fig.axes[0].get_title()
     (['A', 'B'], 'Expected annual damage')
+
+    A city that failed is named, and marked, rather than drawn as an empty bar:
+
+    >>> fig = comparison_figure(table, selection={"ead": {}}, cities=["A", "B", "C"])
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['not computed']
+
+    Raises
+    ------
+    InputValueError
+        A city has two rows for one bar (two cities share a name).
     """
     titles = {} if titles is None else titles
     panels = []
@@ -909,7 +928,10 @@ def comparison_figure(
     nrows = max(1, -(-len(panels) // ncols))
     fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    cities = list(dict.fromkeys(indicators["city"].astype(str)))
+    if cities is None:
+        cities = list(dict.fromkeys(indicators["city"].astype(str)))
+    else:
+        cities = [str(c) for c in dict.fromkeys(cities)]
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     if not panels:
@@ -924,12 +946,31 @@ def comparison_figure(
         labels = list(dict.fromkeys(series["label"]))
         width = 0.8 / len(labels)
         colors = mpl.colormaps["cividis"](np.linspace(0.15, 0.85, len(labels)))
+        computed = np.zeros(len(cities), dtype=bool)
         for i, (label, color) in enumerate(zip(labels, colors, strict=True)):
-            part = series[series["label"] == label].set_index("city")["value"]
-            values = [part.get(c, np.nan) for c in cities]
-            ax.bar(np.arange(len(cities)) + (i - (len(labels) - 1) / 2) * width, values,
-                   width=width, color=color, edgecolor="black", linewidth=0.5,
+            part = series[series["label"] == label]
+            twice = part["city"].astype(str)[part["city"].astype(str).duplicated()]
+            if len(twice):
+                raise InputValueError(
+                    f"indicator {key!r} ({label.strip() or 'no scenario'}) has more than one "
+                    f"row for city {twice.iloc[0]!r}: two cities share that name. Give each "
+                    "city its own [city] name."
+                )
+            part = part.set_index(part["city"].astype(str))["value"]
+            values = np.array([part.get(c, np.nan) for c in cities], dtype=float)
+            computed |= np.isfinite(values)
+            x = np.arange(len(cities)) + (i - (len(labels) - 1) / 2) * width
+            ax.bar(x, values, width=width, color=color, edgecolor="black", linewidth=0.5,
                    label=label.strip() or None)
+            for xi, v in zip(x, values, strict=True):
+                if v == 0:  # a true zero: say so, a flat bar is invisible
+                    ax.annotate("0", (xi, 0), xytext=(0, 2), textcoords="offset points",
+                                ha="center", va="bottom", fontsize=7)
+        for j in np.flatnonzero(~computed):
+            ax.axvspan(j - 0.4, j + 0.4, facecolor="0.92", hatch="//", edgecolor="0.7",
+                       linewidth=0)
+            ax.text(j, 0.5, "not computed", transform=ax.get_xaxis_transform(), rotation=90,
+                    ha="center", va="center", fontsize=7, color="0.35", style="italic")
         ax.set_title(titles.get(key, key), fontsize=9)
         ax.set_ylabel(str(rows["unit"].iloc[0]))
         ax.set_xticks(np.arange(len(cities)), cities, rotation=30, ha="right")

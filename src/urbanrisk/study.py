@@ -30,8 +30,12 @@ machine by default, or the cluster the caller names — and writes:
 - ``OUT/comparison.png`` / ``.pdf``: the key indicators, cities side by side;
 - ``OUT/study_report.html``: one self-contained page with the table, the figure and the failures.
 
-One failing city does not sink the study: its error is recorded and the others finish. A re-run
-skips the cities whose outputs are complete (resume); ``force=True`` redoes them.
+One failing city does not sink the study: its error is recorded and the others finish. A city
+whose inputs ``urbanrisk check`` would refuse fails at its ``config`` stage with the same
+message. A re-run skips the cities whose outputs are complete and whose config, input files
+(SHA-256 of every byte) and urbanrisk version are unchanged (resume); ``force=True`` redoes
+them. The study's folder is locked while a study writes to it (a second study on it refuses
+at once), and temporary folders killed runs left in it are removed.
 
 Scripts that start a :class:`~dask.distributed.LocalCluster` must guard their entry point with
 ``if __name__ == "__main__":`` — worker processes import the main module again.
@@ -45,9 +49,9 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import time
 import tomllib
-import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,12 +59,13 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from urbanrisk import datasets
-from urbanrisk.errors import ConfigError, InputValueError, UrbanRiskError
-from urbanrisk.layers import atomic_path, write_table
+from urbanrisk import __version__, datasets
+from urbanrisk.errors import ConfigError, InputValueError, SchedulerError, UrbanRiskError
+from urbanrisk.layers import atomic_path, output_error, write_table
 from urbanrisk.maps import comparison_figure
 from urbanrisk.profile import CityProfile, config_from_dict
 from urbanrisk.profile.demo import DEMO_SETTINGS
+from urbanrisk.profile.export import file_sha256, output_lock, remove_stale_temporaries
 from urbanrisk.profile.indicators import (
     REGISTRY,
     empty_indicator_table,
@@ -82,6 +87,7 @@ __all__ = [
     "gdal_cache_mb",
     "sample_study",
     "merge_configs",
+    "resume_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -270,7 +276,7 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
         cities_raw = []
     cities: dict[str, dict[str, Any]] = {}
     base_dirs: dict[str, Path] = {}
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for i, entry in enumerate(cities_raw):
         where = f"cities[{i}]"
         if not isinstance(entry, Mapping):
@@ -283,9 +289,11 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
             problems.append(f"{where}.name must be a non-empty string")
             continue
         if cname in seen:
-            problems.append(f"city {cname!r} is listed twice")
+            problems.append(f"city {cname!r} is listed twice, as cities[{seen[cname]}] and "
+                            f"{where}: each city needs its own name (it names the city's "
+                            "output folder)")
             continue
-        seen.add(cname)
+        seen[cname] = i
         if Path(cname).name != cname or cname in (".", ".."):
             problems.append(f"city name {cname!r} must be usable as a folder name")
             continue
@@ -310,9 +318,30 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
             merged = merge_configs(merged, {"city": {"name": cname}})
         cities[cname] = merged
         base_dirs[cname] = city_dir
+    _check_display_names(cities, seen, problems)
     if problems:
         raise ConfigError(problems, source=str(source) if source else None)
     return StudyConfig(name=name, cities=cities, base_dirs=base_dirs, source=source)
+
+
+def _check_display_names(cities: Mapping[str, Mapping[str, Any]], index: Mapping[str, int],
+                         problems: list[str]) -> None:
+    """Refuse two cities sharing a ``[city] name``: the study's tables and figure key on it."""
+    first: dict[str, str] = {}
+    for cid, cfg in cities.items():
+        name = cfg.get("city", {}).get("name") if isinstance(cfg.get("city"), Mapping) else None
+        if not isinstance(name, str):
+            continue  # the city's own config check reports it
+        if name in first:
+            other = first[name]
+            problems.append(
+                f"cities[{index[other]}] ({other!r}) and cities[{index[cid]}] ({cid!r}) both "
+                f"have [city] name = {name!r}; the study's indicator table and figure tell "
+                "cities apart by it. Give each its own name, e.g. "
+                f"[cities.overrides.city] name = \"{cid}\"."
+            )
+        else:
+            first[name] = cid
 
 
 def sample_study(
@@ -369,14 +398,72 @@ def _config_digest(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _is_complete(city_dir: Path, digest: str) -> bool:
+def resume_key(config: Mapping[str, Any], input_files: Mapping[str, list[Path]]) -> dict[str, Any]:
+    """Describe what a city's output depends on: its config, every input file, our version.
+
+    A re-run of a study skips a city only when this is unchanged; its ``key`` is the SHA-256
+    of the rest. Input files are hashed whole (SHA-256 of every byte), so a file changed in
+    place (same name, size and even time stamp) is noticed.
+
+    Parameters
+    ----------
+    config : mapping
+        The city's merged config.
+    input_files : mapping of str to list of pathlib.Path
+        Layer → its files (``ProfileConfig.input_files()``).
+
+    Returns
+    -------
+    dict
+        ``config_sha256``, ``inputs`` (path → SHA-256), ``urbanrisk`` (version) and ``key``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> dem = pathlib.Path(tempfile.mkdtemp()) / "dem.tif"
+    >>> _ = dem.write_bytes(b"heights")
+    >>> before = resume_key({"city": {"name": "A"}}, {"dem": [dem]})["key"]
+    >>> _ = dem.write_bytes(b"lowered")  # same size, changed in place
+    >>> resume_key({"city": {"name": "A"}}, {"dem": [dem]})["key"] == before
+    False
+    """
+    inputs = {str(path): file_sha256(path)
+              for files in input_files.values() for path in files}
+    record = {"config_sha256": _config_digest(config), "inputs": dict(sorted(inputs.items())),
+              "urbanrisk": __version__}
+    record["key"] = _config_digest(record)
+    return record
+
+
+def _is_complete(city_dir: Path, key: Mapping[str, Any], city: str) -> bool:
     marker = city_dir / COMPLETE_MARKER
     if not marker.is_file():
         return False
     try:
-        return json.loads(marker.read_text()).get("config_sha256") == digest
+        done = json.loads(marker.read_text())
     except (OSError, ValueError):
         return False
+    if done.get("key") == key["key"]:
+        return True
+    changed = [p for p, h in key["inputs"].items() if done.get("inputs", {}).get(p) != h]
+    why = (f"input file(s) changed: {', '.join(Path(p).name for p in changed)}" if changed
+           else "its config changed" if done.get("config_sha256") != key["config_sha256"]
+           else "urbanrisk changed" if done.get("urbanrisk") != key["urbanrisk"]
+           else "its outputs predate input tracking")
+    logger.info("city %s runs again: %s since its last complete run", city, why)
+    return False
+
+
+def _one_line(exc: BaseException) -> str:
+    """Word one city's failure: ours as it is, anything else on one line."""
+    if isinstance(exc, UrbanRiskError):
+        return str(exc)
+    if isinstance(exc, OSError | MemoryError):  # the environment, not a bug
+        if isinstance(exc, MemoryError):
+            return "out of memory: run fewer workers or give each more (--memory-limit)"
+        return str(output_error(exc, exc.filename or "?", action="use"))
+    return (f"{type(exc).__name__}: {exc} (unexpected; run this city alone with "
+            "`urbanrisk --debug profile` for the traceback)")
 
 
 def _run_city(
@@ -389,25 +476,27 @@ def _run_city(
     """
     start = time.perf_counter()
     city_dir = Path(out_dir)
-    digest = _config_digest(config)
-    if not force and _is_complete(city_dir, digest):
-        return CityOutcome(city, "skipped")
     stage = "config"
     try:
-        profile_config = config_from_dict(config, base_dir=base_dir)
+        # the layers' headers are probed as `urbanrisk check` does: the same clear message
+        profile_config = config_from_dict(config, base_dir=base_dir, probe_files=True)
+        key = resume_key(config, profile_config.input_files())
+        if not force and _is_complete(city_dir, key, city):
+            return CityOutcome(city, "skipped")
         stage = "run"
         profile = CityProfile(profile_config).run(progress=False)
         stage = "export"
         profile.export(city_dir, overwrite=True)
     except Exception as exc:  # one city's failure must not sink the study
-        logger.warning("city %s failed at %s: %s", city, stage, exc)
+        logger.warning("city %s failed at %s: %s", city, stage, exc,
+                       exc_info=not isinstance(exc, UrbanRiskError))
         return CityOutcome(
             city,
             "failed",
             seconds=time.perf_counter() - start,
             stage=stage,
             error=type(exc).__name__,
-            message=str(exc) if isinstance(exc, UrbanRiskError) else traceback.format_exc(limit=3),
+            message=_one_line(exc),
         )
     failed = [r for r in profile.results.values() if r.status == "failed"]
     if failed:
@@ -420,7 +509,7 @@ def _run_city(
             message="; ".join(f"{r.name}: {r.reason}" for r in failed),
         )
     with atomic_path(city_dir / COMPLETE_MARKER, overwrite=True) as tmp:
-        tmp.write_text(json.dumps({"city": city, "config_sha256": digest}))
+        tmp.write_text(json.dumps({"city": city, **key}))
     return CityOutcome(city, "done", seconds=time.perf_counter() - start)
 
 
@@ -505,15 +594,70 @@ def gdal_cache_mb(memory_limit_bytes: int | None) -> int:
     return int(min(512, max(16, memory_limit_bytes / 8 / 2**20)))
 
 
-def _client(client: Any, workers: int | None, memory_limit: str | None) -> tuple[Any, bool]:
+def _client(client: Any, workers: int | None, memory_limit: str | None,
+            timeout_s: float = 10.0) -> tuple[Any, bool]:
     """Return ``(client, owned)``: the caller's client, one on ``address``, or a new local one."""
-    from dask.distributed import Client
+    from dask.distributed import Client  # optional dependency (urbanrisk[dask])
 
     if client is None:
         return Client(local_cluster(workers, memory_limit)), True
     if isinstance(client, str):
-        return Client(client), True
+        return _connect(client, timeout_s), True
     return client, False
+
+
+def _connect(address: str, timeout_s: float) -> Any:
+    """Connect to a running scheduler, or raise :class:`SchedulerError` within ``timeout_s``."""
+    from dask.distributed import Client  # optional dependency (urbanrisk[dask])
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    advice = ("Check that the scheduler runs (`dask scheduler`), its address and port "
+              "(tcp://host:8786) and any firewall, or leave --scheduler out to use a local "
+              "cluster.")
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):  # a plain socket first: a clear reason, no dask noise
+            host, port = parse_host_port(location)
+            socket.create_connection((host, port), timeout=timeout_s).close()
+        _handshake(address, timeout_s)
+        return Client(address, timeout=timeout_s)
+    except socket.gaierror as exc:
+        reason = f"the host name is unknown ({exc.strerror})"
+    except ConnectionRefusedError:
+        reason = "nothing listens on that port"
+    except TimeoutError:
+        reason = f"no answer within {timeout_s:g} s"
+    except (ValueError, TypeError) as exc:
+        reason = f"the address is not valid ({exc})"
+    except MemoryError:  # a service answering with something that is not dask's protocol
+        reason = "something answered there, but not a dask scheduler"
+    except OSError as exc:
+        reason = str(exc) or type(exc).__name__
+    raise SchedulerError(f"cannot reach the dask scheduler at {address!r}: {reason}. {advice}")
+
+
+def _handshake(address: str, timeout_s: float) -> None:
+    """Greet the scheduler as dask does, bounded by ``timeout_s``.
+
+    ``Client(address, timeout=...)`` waits without end on a port that accepts connections
+    but never answers (another service, a half-open tunnel); this gives up in time.
+    """
+    import asyncio
+    import concurrent.futures
+
+    from distributed.comm import connect  # optional dependency (urbanrisk[dask])
+
+    async def greet() -> None:
+        comm = await asyncio.wait_for(connect(address, timeout=timeout_s), timeout_s)
+        await comm.close()
+
+    pool = concurrent.futures.ThreadPoolExecutor(1)  # its own event loop, even in Jupyter
+    try:
+        pool.submit(asyncio.run, greet()).result(timeout=timeout_s + 1)
+    except concurrent.futures.TimeoutError as exc:
+        raise TimeoutError from exc
+    finally:
+        pool.shutdown(wait=False)
 
 
 def run_study(
@@ -525,6 +669,7 @@ def run_study(
     memory_limit: str | None = None,
     force: bool = False,
     progress: bool = True,
+    connect_timeout_s: float = 10.0,
 ) -> StudyResult:
     """Run every city's profile of a study as tasks on dask.distributed.
 
@@ -543,21 +688,47 @@ def run_study(
     memory_limit : str, optional
         Memory limit per worker of the default local cluster (``"2GiB"``).
     force : bool, default False
-        Redo cities whose outputs are already complete.
+        Redo cities whose outputs are already complete (and whose config, input files and
+        urbanrisk version did not change: see :func:`resume_key`).
     progress : bool, default True
         Show a progress bar over cities.
+    connect_timeout_s : float, default 10
+        Give up on a ``client`` address that does not answer after this long.
 
     Returns
     -------
     StudyResult
         The concatenated indicator table and one outcome per city.
-    """
-    from dask.distributed import as_completed  # optional dependency (urbanrisk[dask])
 
+    Raises
+    ------
+    OutputExistsError
+        Another study is writing to ``out`` right now.
+    OutputError
+        ``out`` cannot be written (read-only, no permission).
+    SchedulerError
+        The scheduler at ``client`` cannot be reached.
+    """
     study = config if isinstance(config, StudyConfig) else load_study_config(config)
     out_dir = Path(out).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    dask_client, owned = _client(client, workers, memory_limit)
+    with output_lock(out_dir):  # one study at a time in a folder
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise output_error(exc, out_dir, action="create") from exc
+        for city in study.cities:
+            remove_stale_temporaries(out_dir / city)
+        outcomes = _run_cities(study, out_dir, client, workers, memory_limit, force, progress,
+                               connect_timeout_s)
+        return _finish_study(study, out_dir, [outcomes[c] for c in study.cities])
+
+
+def _run_cities(study: StudyConfig, out_dir: Path, client: Any, workers: int | None,
+                memory_limit: str | None, force: bool, progress: bool,
+                timeout_s: float) -> dict[str, CityOutcome]:
+    from dask.distributed import as_completed  # optional dependency (urbanrisk[dask])
+
+    dask_client, owned = _client(client, workers, memory_limit, timeout_s)
     outcomes: dict[str, CityOutcome] = {}
     try:
         futures = {
@@ -593,7 +764,7 @@ def run_study(
             cluster = getattr(dask_client, "cluster", None)
             if cluster is not None:
                 cluster.close()
-    return _finish_study(study, out_dir, [outcomes[c] for c in study.cities])
+    return outcomes
 
 
 def _finish_study(study: StudyConfig, out_dir: Path, outcomes: list[CityOutcome]) -> StudyResult:
@@ -623,7 +794,10 @@ def _write_study_outputs(result: StudyResult, study: StudyConfig) -> None:
     write_table(result.failures, out / "failures.csv", overwrite=True)
     write_table(result.summary(), out / "cities.csv", overwrite=True)
     titles = {key: REGISTRY[key].title for key in KEY_INDICATORS if key in REGISTRY}
-    figure = comparison_figure(result.indicators, selection=KEY_INDICATORS, titles=titles)
+    # every city of the study, in its order: one not computed is drawn so, not as a zero
+    names = [str(cfg.get("city", {}).get("name", cid)) for cid, cfg in study.cities.items()]
+    figure = comparison_figure(result.indicators, selection=KEY_INDICATORS, titles=titles,
+                               cities=names)
     for suffix in (".png", ".pdf"):
         with atomic_path(out / f"comparison{suffix}", overwrite=True) as tmp:
             figure.savefig(tmp, dpi=150, bbox_inches="tight")
