@@ -53,7 +53,12 @@ from urbanrisk.profile.config import (
 )
 from urbanrisk.profile.export import check_output_folder, export_profile
 from urbanrisk.profile.indicators import indicator_table
-from urbanrisk.profile.results import AnalysisResult, AnalysisUnavailable, MapSpec
+from urbanrisk.profile.results import (
+    AnalysisResult,
+    AnalysisUnavailable,
+    MapSpec,
+    interrupted,
+)
 
 __all__ = [
     "AnalysisResult",
@@ -317,6 +322,8 @@ class CityProfile:
                 res.status, res.reason = "skipped", str(exc)
                 logger.warning("%s: %s skipped: %s", self.city, name, exc)
             except Exception as exc:  # recorded, shown in the report; others still run
+                if interrupted(exc):  # Ctrl-C inside compiled code: stop, not "failed"
+                    raise KeyboardInterrupt from exc
                 res.status = "failed"
                 res.reason = f"{type(exc).__name__}: {exc}"
                 res.rows, res.maps = [], []

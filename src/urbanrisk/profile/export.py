@@ -59,6 +59,7 @@ from urbanrisk.layers import atomic_path, output_error, write_raster, write_tabl
 from urbanrisk.maps import save_map
 from urbanrisk.profile.indicators import registry_table
 from urbanrisk.profile.reporting import write_reporting
+from urbanrisk.profile.results import interrupted
 from urbanrisk.report import ReportMap, profile_report_html
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only; core imports this module
@@ -721,7 +722,7 @@ def _write_outputs(profile: CityProfile, tmp: Path, out_cfg: Mapping[str, Any],
             try:
                 fig = spec.draw()
             except Exception as exc:  # a map failing must not lose the other outputs
-                if _interrupted(exc):  # Ctrl-C inside compiled code: not the map's fault
+                if interrupted(exc):  # Ctrl-C inside compiled code: not the map's fault
                     raise
                 logger.warning("map %s could not be drawn: %s", spec.name, exc)
                 failed_maps.append((spec.name, f"{type(exc).__name__}: {exc}"))
@@ -756,16 +757,6 @@ def _write_outputs(profile: CityProfile, tmp: Path, out_cfg: Mapping[str, Any],
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` wraps a Ctrl-C (a signal landing in compiled code: ``SystemError``)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, KeyboardInterrupt):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _report(profile: CityProfile, maps: list[ReportMap], failed_maps: list[tuple[str, str]],

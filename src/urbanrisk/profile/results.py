@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import xarray as xr
 
-__all__ = ["AnalysisResult", "AnalysisUnavailable", "MapSpec"]
+__all__ = ["AnalysisResult", "AnalysisUnavailable", "MapSpec", "interrupted"]
 
 
 class AnalysisUnavailable(Exception):  # noqa: N818 - a signal, not an error for users
@@ -46,3 +46,32 @@ class AnalysisResult:
     maps: list[MapSpec] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or wraps, a Ctrl-C.
+
+    A signal that lands in compiled code (numba, GDAL) surfaces as another exception, e.g.
+    ``SystemError``, with the ``KeyboardInterrupt`` as its cause or context. Code that keeps
+    going after one analysis fails must re-raise these, or Ctrl-C would be recorded as a
+    failed analysis and the run would carry on.
+
+    Examples
+    --------
+    >>> try:
+    ...     try:
+    ...         raise KeyboardInterrupt
+    ...     except KeyboardInterrupt as ki:
+    ...         raise SystemError("error return without exception set") from ki
+    ... except SystemError as exc:
+    ...     interrupted(exc)
+    True
+    >>> interrupted(ValueError("bad"))
+    False
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -114,7 +114,12 @@ from urbanrisk.profile.config import ProfileConfig
 from urbanrisk.profile.indicators import REGISTRY, indicator_row
 from urbanrisk.profile.plan import NO_DAMAGE_VALUE, building_use_default, no_layer
 from urbanrisk.profile.reporting import reporting_frame
-from urbanrisk.profile.results import AnalysisResult, AnalysisUnavailable, MapSpec
+from urbanrisk.profile.results import (
+    AnalysisResult,
+    AnalysisUnavailable,
+    MapSpec,
+    interrupted,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -498,6 +503,8 @@ def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
             missing.append(f"{label} ({exc})")
             res.notes.append(f"{label.capitalize()} not computed: {exc}.")
         except Exception as exc:  # noqa: BLE001 - one part failing keeps the others
+            if interrupted(exc):
+                raise KeyboardInterrupt from exc
             missing.append(f"{label} (failed: {type(exc).__name__}: {exc})")
             res.notes.append(f"{label.capitalize()} failed: {type(exc).__name__}: {exc}.")
             logger.warning("%s: %s failed: %s", city, label, exc)
@@ -651,6 +658,8 @@ def _candidates(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> No
             co = pd.DataFrame({"residents_hot_near": residents_near(
                 cands, pop, distance_m=sec["access_distance_m"], where=where)})
         except Exception as exc:  # noqa: BLE001 - the co-benefit is optional
+            if interrupted(exc):
+                raise KeyboardInterrupt from exc
             logger.warning("heat co-benefit of candidate sites not computed: %s", exc)
     ranked = rank_candidates(patches, cands, kernel=kernel,
                              max_distance_m=sec["max_distance_m"], co_benefits=co)
@@ -896,6 +905,8 @@ def _reporting(res: AnalysisResult, what: str, part: Callable[[], None]) -> None
     try:
         part()
     except Exception as exc:  # noqa: BLE001 - the reporting rows are an addition
+        if interrupted(exc):
+            raise KeyboardInterrupt from exc
         logger.warning("%s reporting rows failed: %s", what, exc)
         res.notes.append(f"The reporting-framework rows of the {what} analysis failed: "
                          f"{type(exc).__name__}: {exc}.")
@@ -1068,6 +1079,8 @@ def _reporting_green(ctx: Context, res: AnalysisResult, patches: gpd.GeoDataFram
         try:
             return fn()
         except Exception as exc:  # noqa: BLE001 - one indicator failing keeps the others
+            if interrupted(exc):
+                raise KeyboardInterrupt from exc
             why[name] = f"failed: {type(exc).__name__}: {exc}"
             logger.warning("%s: %s failed: %s", city, name, exc)
             return None
