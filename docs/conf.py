@@ -29,9 +29,19 @@ myst_heading_anchors = 3
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "gen_*.py"]
 
-# Notebooks are executed by the test suite (pytest --nbmake); here they are rendered as
-# committed, so the docs build needs no kernel and no network.
-nb_execution_mode = "off"
+# Notebooks are committed without outputs (small diffs, nothing volatile). The docs build
+# runs them once and keeps the results in a cache (jupyter-cache, under _build/), so the
+# pages show their maps and tables; a notebook is run again only when its code changes.
+# No network is needed: every notebook works on the bundled sample city. The multi-city
+# study starts a local Dask cluster (a minute on two cores, already run by the test suite
+# through nbmake): it is shown with its code only. A notebook that fails breaks the build.
+nb_execution_mode = "cache"
+nb_execution_timeout = 300
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_excludepatterns = ["*05_multi_city_study*"]
+# progress bars and log lines go to stderr: not part of the rendered page
+nb_output_stderr = "remove"
 
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
@@ -41,7 +51,17 @@ numpydoc_xref_param_type = False
 
 html_theme = "pydata_sphinx_theme"
 html_title = "urbanrisk"
-html_theme_options = {"navigation_depth": 2, "show_toc_level": 2}
+html_theme_options = {
+    "navigation_depth": 2,
+    "show_toc_level": 2,
+    "show_nav_level": 1,
+    "collapse_navigation": False,
+    "navbar_align": "left",
+    "header_links_before_dropdown": 4,
+}
+templates_path = ["_templates"]
+# the whole table of contents in the side menu of every page (see _templates/)
+html_sidebars = {"**": ["sidebar-global.html"]}
 
 
 def _copy_notebooks() -> None:

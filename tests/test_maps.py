@@ -30,9 +30,14 @@ def buildings():
                   box(385200, 6671820, 385250, 6671860)], crs=3067)
 
 
+def _all_axes(fig):
+    """The figure's axes and their children (the furniture strip under each map)."""
+    return [a for ax in fig.axes for a in (ax, *ax.child_axes)]
+
+
 def _texts(fig):
     out = []
-    for ax in fig.axes:
+    for ax in _all_axes(fig):
         out += [t.get_text() for t in ax.texts]
         out.append(ax.get_title())
         out.append(ax.get_ylabel())
@@ -172,3 +177,131 @@ def test_comparison_figure_with_nothing_to_compare():
     table = pd.DataFrame(columns=["city", "indicator", "scenario", "year", "value", "unit"])
     fig = maps.comparison_figure(table, selection={"ead": {}})
     assert fig.axes[0].texts[0].get_text() == "no indicators to compare"
+
+
+# --- geographic context, furniture outside the data, composition -----------------------
+@pytest.fixture
+def context():
+    from shapely.geometry import LineString
+
+    sea = gpd.GeoDataFrame({"name": ["Gulf"]}, geometry=[box(385000, 6671920, 385300, 6672000)],
+                           crs=3067)
+    roads = gpd.GeoDataFrame(
+        {"name": ["Long Street", "Alley", None], "highway": ["primary", "service", "primary"]},
+        geometry=[LineString([(385000, 6671830), (385300, 6671835)]),
+                  LineString([(385000, 6671850), (385300, 6671850)]),
+                  LineString([(385100, 6671800), (385100, 6671900)])], crs=3067)
+    districts = gpd.GeoDataFrame({"name": ["West", "East"]},
+                                 geometry=[box(385000, 6671800, 385150, 6672000),
+                                           box(385150, 6671800, 385300, 6672000)], crs=3067)
+    return maps.MapContext.from_layers({"sea": sea, "roads": roads, "districts": districts})
+
+
+def test_water_is_blue_and_named_not_no_data(depth, buildings, context):
+    fig = maps.flood_map(depth, buildings, exposed=[True, False, False], context=context)
+    texts = _texts(fig)
+    assert "Water" in texts and "Gulf" in texts
+    assert not any("no data" in t.lower() and "water" in t.lower() for t in texts)
+    # the one NaN cell of the fixture lies under the sea polygon: it is water, not "no data"
+    assert not any(t.startswith("No data") for t in texts)
+    water = [c for c in fig.axes[0].collections if len(c.get_facecolor())
+             and mpl.colors.to_hex(c.get_facecolor()[0]) == maps._WATER]
+    assert water
+    # without the sea layer the same cell is honest "no data"
+    assert "No data (1 cells)" in _texts(maps.flood_map(depth, buildings))
+
+
+def test_district_and_major_street_names(depth, context):
+    texts = _texts(maps.raster_map(depth, context=context))
+    assert {"West", "East", "Long Street"} <= set(texts)
+    assert "Alley" not in texts  # a service road is not a major street
+
+
+def test_scale_bar_and_north_arrow_sit_below_the_data(depth, buildings):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = maps.flood_map(depth, buildings, exposed=[True, False, False], credit="© T")
+    FigureCanvasAgg(fig).draw()  # lay the figure out
+    ax = fig.axes[0]
+    strip = ax.child_axes[0]
+    assert not any(t.get_text() == "N" for t in ax.texts)  # nothing on the data
+    assert strip.get_position().y1 <= ax.get_position().y0 + 1e-6
+    assert {"N", "© T"} <= {t.get_text() for t in strip.texts}
+
+
+def test_long_colour_bar_label_is_wrapped_not_cut(buildings):
+    label = "Residents within 300 m of a green area of at least one hectare (%)"
+    fig = maps.choropleth_map(buildings, "v", legend_label=label)
+    cb_label = fig.axes[1].get_ylabel()
+    assert "\n" in cb_label and cb_label.replace("\n", " ") == label
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    box_ = fig.axes[1].yaxis.label.get_window_extent(renderer)
+    assert box_.x1 <= fig.bbox.x1 and box_.y0 >= 0 and box_.y1 <= fig.bbox.y1
+
+
+def test_share_on_0_100_with_target_and_no_residents(buildings):
+    z = buildings.assign(pct=[99.0, 100.0, np.nan])
+    fig = maps.choropleth_map(z, "pct", vmin=0, vmax=100, target=100, fmt="{:.0f} %",
+                              target_label="the WHO aim", missing_label="no residents")
+    assert [float(v) for v in fig.axes[1].get_ylim()] == [0.0, 100.0]
+    texts = _texts(fig)
+    assert "c\nno residents" in texts and "No residents (1)" in texts
+    assert "Below the WHO aim (1)" in texts and "target" in texts
+    assert not any("no data" in t for t in texts)
+    # 99 % and 100 % get nearly the same colour on the 0-100 scale
+    faces = fig.axes[0].collections[0].get_facecolor()
+    assert np.abs(faces[0][:3] - faces[1][:3]).max() < 0.05
+
+
+def test_every_map_takes_ax_and_needs_no_title_or_exposed(depth, buildings):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    a, b, c = fig.subplots(1, 3)
+    assert maps.flood_map(depth, buildings, ax=a) is fig
+    assert maps.raster_map(depth, ax=b) is fig
+    assert maps.where_to_act_map(buildings, "v", ax=c) is fig
+    assert a.get_title() == "flood_depth" and b.get_title() == "flood_depth"
+    assert "Building (3)" in [t.get_text() for t in a.get_legend().get_texts()]
+    assert [t.get_text() for t in c.texts][:2] == ["#2 a\n1", "#1 b\n5"]
+    fig2 = Figure()
+    axes = fig2.subplots(1, 2, squeeze=False)
+    p = {("S1", 2100): depth, ("S2", 2100): depth}
+    assert maps.inundation_map(p, ax=axes) is fig2
+    fig3 = Figure()
+    assert maps.patches_map(buildings, column="v", ax=fig3.add_subplot()) is fig3
+    assert maps.first_year_map(buildings, column="first_year", ax=fig3.add_subplot(2, 1, 2)) \
+        is fig3
+
+
+def test_basemap_never_fetched_unless_asked_and_falls_back(depth, monkeypatch, caplog):
+    import sys
+
+    fig, ax = maps.new_map()
+    assert maps.add_basemap(ax, None, crs=3067) is False
+    monkeypatch.setitem(sys.modules, "contextily", None)  # not installed
+    with caplog.at_level("WARNING", logger="urbanrisk.maps"):
+        fig = maps.raster_map(depth, basemap="OpenStreetMap.Mapnik")
+    assert "contextily" in caplog.text and fig.axes[0].get_title() == "flood_depth"
+
+    class Offline:
+        @staticmethod
+        def add_basemap(*args, **kwargs):
+            raise ConnectionError("no network")
+
+    monkeypatch.setitem(sys.modules, "contextily", Offline)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="urbanrisk.maps"):
+        ok = maps.add_basemap(ax, maps.MapContext(), crs=3067)
+    assert ok is False and "no network" in caplog.text
+
+
+def test_explore_draws_the_city_layers_with_no_tiles(depth, buildings, context):
+    m = maps.explore(depth, context=context, name="depth")
+    html = m.get_root().render()
+    assert "tileLayer(" not in html and "imageOverlay" in html
+    assert "Gulf" in html and "Long Street" in html and "West" in html

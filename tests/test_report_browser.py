@@ -49,7 +49,28 @@ def test_every_image_loads_and_the_table_is_there(report, tmp_path):
     rows = int(re.search(r'data-indicator-rows="(\d+)"', body).group(1))
     html = report.read_text()
     assert rows == html.count('class="indicator-row"') and rows > 10
-    assert '<table id="indicators">' in dom
+    assert '<table id="indicators" class="indicators">' in dom
+    assert dom.count('<details class="indicator-group">') >= 4  # folded under plain headings
+
+
+def test_summary_and_where_to_act_come_first(report, tmp_path):
+    """A planner sees the summary on the first screen (1280 × 900), then where to act."""
+    res = _run(["--window-size=1280,900", "--virtual-time-budget=10000", "--dump-dom",
+                report.as_uri()], tmp_path)
+    dom = res.stdout
+    body = re.search(r"<body([^>]*)>", dom).group(1)
+    bottom = int(re.search(r'data-summary-bottom="(\d+)"', body).group(1))
+    assert 0 < bottom <= 900, bottom
+    summary = dom[dom.index('<section id="summary">'):dom.index("</section>")]
+    assert summary.count("<li>") >= 3
+    for phrase in ("100-year flood", "EUR a year", "heat hot spots", "WHO aim", "by 2100",
+                   "/ 4 points"):
+        assert phrase in summary, phrase
+    where = dom.index('id="where"')
+    assert dom.index('<section id="summary">') < where < dom.index('id="analyses-h"')
+    assert 'id="map-flood_ead_by_district"' in dom[where:dom.index('id="analyses-h"')]
+    assert '<table id="where-to-act">' in dom
+    assert "above above" not in dom
 
 
 def test_screenshot_renders(report, tmp_path):

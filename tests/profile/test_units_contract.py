@@ -326,7 +326,8 @@ def test_state_plane_city_is_noted_reprojected_and_mapped(tmp_path, capsys, capl
     with caplog.at_level(logging.INFO, logger="urbanrisk"):
         fig = maps.flood_map(depth, b, exposed=[True], title="state plane")
     assert "reprojected" in caplog.text
-    bar = [t.get_text() for t in fig.axes[0].texts if t.get_text().endswith(" m")]
+    strip = fig.axes[0].child_axes[0]  # scale bar and north arrow sit under the map
+    bar = [t.get_text() for t in strip.texts if t.get_text().endswith(" m")]
     assert bar, "the scale bar is in metres"
 
 

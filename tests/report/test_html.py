@@ -66,3 +66,78 @@ def test_definitions_missing_columns_are_named():
 
 def test_report_map_repr_is_short():
     assert repr(ReportMap("m", "c", b"12345")) == "ReportMap('m', 5 PNG bytes)"
+
+
+# --- a report for planners -----------------------------------------------------------
+PLANNER = pd.DataFrame({
+    "city": ["A"] * 12,
+    "theme": ["hazard"] * 4 + ["heat", "green", "green", "green"] + ["coast"] * 4,
+    "indicator": ["buildings_exposed", "people_exposed", "ead", "sendai_b1",
+                  "people_heat_hotspot", "green_access_share", "cbi1_score", "cbi2_score",
+                  "sea_buildings", "sea_buildings", "sea_buildings", "sea_level_rise_m"],
+    "scenario": ["RP100", "RP100", None, "modelled, RP100", None, None, None, None,
+                 "SSP5-8.5 q0.17", "SSP5-8.5 q0.5", "SSP5-8.5 q0.83", "SSP5-8.5 q0.5"],
+    "year": [None] * 8 + [2100] * 4,
+    "value": [48.0, 1529.4, 391412.0, 10.0, 286.2, 99.4, 3.0, 2.0, 7.0, 12.0, 22.0, 0.77],
+    "unit": ["buildings", "people", "EUR/yr", "people per 100,000", "people", "%", "points",
+             "points", "buildings", "buildings", "buildings", "m"],
+    "source": [""] * 12,
+})
+
+
+def test_scenario_codes_are_spelled_out():
+    from urbanrisk.report.html import scenario_label
+
+    assert scenario_label("RP10") == "10-year flood (10 % chance a year)"
+    assert scenario_label("SSP1-2.6 q0.17") == (
+        "SSP1-2.6 (low emissions), likely range, low end (17th percentile)")
+    assert scenario_label("modelled, RP500") == "modelled, 500-year flood (0.2 % chance a year)"
+    assert scenario_label("most probable (not named)") == "most probable (not named)"
+
+
+def test_summary_findings_say_the_numbers_in_plain_words():
+    from urbanrisk.report.html import summary_findings
+
+    found = summary_findings(PLANNER)
+    assert 3 <= len(found) <= 5
+    flood, heat, green, sea, cbi = found
+    assert "about 1,529 residents and 48 buildings" in flood and "391,412 EUR a year" in flood
+    assert "about 286 residents live in heat hot spots" in heat
+    assert "99.4 %" in green and "0.6 percentage points short of the WHO aim" in green
+    assert "SSP5-8.5 (very high emissions)" in sea and "0.77 m higher" in sea
+    assert "reach 12 buildings" in sea and "likely range 7–22 buildings" in sea
+    assert cbi.endswith("natural areas 3 / 4 points, connectivity 2 / 4 points.")
+    # a theme that did not run says nothing
+    assert summary_findings(PLANNER[PLANNER["theme"] == "heat"]) == [
+        "Heat: about 286 residents live in heat hot spots."]
+
+
+def test_report_puts_summary_targets_and_where_to_act_first():
+    where = pd.DataFrame({"District": ["Siltasaari", "Kluuvi"],
+                          "Expected annual flood damage (EUR/yr)": [362925.0, 6371.0],
+                          "Residents near green space (%)": [100.0, float("nan")]})
+    png = b"\x89PNG\r\n\x1a\nfake"
+    page = profile_report_html(
+        "A", PLANNER, analyses=STATUS, where_to_act=where,
+        where_to_act_map="flood_ead_by_district",
+        maps=[ReportMap("flood_depth_buildings", "Flood.", png),
+              ReportMap("flood_ead_by_district", "Where to act.", png),
+              ReportMap("sea_inundation", "Sea.", png)],
+    )
+    order = [page.index(k) for k in ('id="summary"', 'id="targets"', 'id="where"',
+                                     'id="map-flood_ead_by_district"', 'id="analyses-h"',
+                                     'id="map-flood_depth_buildings"', "Reading the sea-level",
+                                     'id="map-sea_inundation"', 'id="indicators-h"')]
+    assert order == sorted(order)
+    assert "<b>3 / 4 points</b>" in page and "<b>2 / 4 points</b>" in page
+    assert "below by 0.6 points" in page
+    assert '<td class="num">362,925</td>' in page and '<td class="num">—</td>' in page
+    assert "48 buildings are wet in today&#x27;s 100-year flood" in page
+    assert page.count('class="indicator-row"') == len(PLANNER)
+    # the Sendai row is folded with the reporting rows, apart from the main results
+    assert "Flood hazard: rows for reporting frameworks" in page
+
+
+def test_sea_note_only_with_sea_maps():
+    page = profile_report_html("A", TABLE, analyses=STATUS)
+    assert "Reading the sea-level" not in page and 'id="where"' in page

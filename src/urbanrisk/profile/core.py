@@ -36,8 +36,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import xarray as xr
-from tqdm.auto import tqdm
 
+from urbanrisk._progress import tqdm
 from urbanrisk.errors import ConfigError
 from urbanrisk.maps import explore as explore_map
 from urbanrisk.profile import steps

@@ -124,7 +124,7 @@ from urbanrisk.profile.results import (
 logger = logging.getLogger(__name__)
 
 #: Progress steps per analysis (for the progress bars).
-STEP_COUNTS = {"hazard": 5, "heat": 2, "green": 6, "coast": 5, "shoreline": 2}
+STEP_COUNTS = {"hazard": 5, "heat": 2, "green": 7, "coast": 5, "shoreline": 2}
 
 
 @dataclass
@@ -279,6 +279,7 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
                 depth.sel(return_period=rp_show), buildings_out,
                 exposed=exposure.exposed(rp_show),
                 title=f"{city}: {rp_show}-year flood", credit=ctx.credit,
+                context=_context(ctx),
             ),
         ))
     else:
@@ -288,17 +289,20 @@ def run_hazard(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) ->
             lambda: _maps().raster_map(
                 depth.sel(return_period=rp_show).where(depth.sel(return_period=rp_show) > 0),
                 title=f"{city}: {rp_show}-year flood", label="Flood depth (m)",
-                credit=ctx.credit, background=zones,
+                credit=ctx.credit, background=zones, context=_context(ctx),
             ),
         ))
     if risk is not None and "flood_damage_by_district" in res.vectors:
         zout = res.vectors["flood_damage_by_district"]
         res.maps.append(MapSpec(
             "flood_ead_by_district",
-            "Expected annual building damage per district.",
-            lambda: _maps().choropleth_map(
-                zout, "ead", title=f"{city}: expected annual flood damage",
+            "Where to act: districts ranked by expected annual building damage from "
+            "floods (EUR/yr); the first three outlined.",
+            lambda: _maps().where_to_act_map(
+                zout, "ead", title=f"{city}: where to act — expected annual flood damage",
                 legend_label="Expected annual damage (EUR/yr)", credit=ctx.credit,
+                label_column=_districts(ctx, res)[1], fmt="{:,.0f} EUR/yr",
+                context=_context(ctx),
             ),
         ))
     tick(1)
@@ -415,6 +419,12 @@ def _maps():
     return maps
 
 
+def _context(ctx: Context) -> Any:
+    """Return the city's own water, districts and streets drawn under maps (no tiles)."""
+    return _maps().MapContext.from_layers(
+        ctx.layers, district_label=ctx.config.section("columns")["district_name"])
+
+
 # ======================================================================================
 # Heat
 # ======================================================================================
@@ -447,6 +457,7 @@ def run_heat(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> N
             lst, title=f"{city}: land surface temperature and hot spots",
             label=f"Land surface temperature ({units})", cmap="cividis", credit=ctx.credit,
             outline=hot, outline_label="Heat hot spot",
+            buildings=ctx.layers.get("buildings"), context=_context(ctx),
         ),
     ))
     tick(1)
@@ -522,7 +533,7 @@ def run_green(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
             legend_label="dPC (% of PC lost without the patch)", credit=ctx.credit,
             candidates=cands,
             candidate_rank_column="greedy_step" if cands is not None else None,
-            background=ctx.layers.get("districts"),
+            background=ctx.layers.get("districts"), context=_context(ctx),
         ),
     ))
     tick(1)
@@ -622,7 +633,10 @@ def _green_access(ctx: Context, res: AnalysisResult, patches, graph, kernel) -> 
             lambda: _maps().choropleth_map(
                 zout, "green_access_pct", title=f"{ctx.city}: access to green space",
                 legend_label=f"Residents within {sec['access_distance_m']:g} m of green "
-                             "space (%)", credit=ctx.credit, fmt="{:.0f} %",
+                             "space (%)", credit=ctx.credit, fmt="{:.1f} %",
+                vmin=0.0, vmax=100.0, target=100.0, target_label="the WHO aim (every resident)",
+                missing_label="no residents", label_column=_districts(ctx, res)[1],
+                context=_context(ctx),
             ),
         ))
     res.notes.append(
@@ -779,7 +793,8 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
         "year; colour is the water depth above ground.",
         lambda: _maps().inundation_map(panels, title=f"{city}: land reached by the sea",
                                        credit=ctx.credit, land=dem.where(dem > 0),
-                                       outlines=ctx.layers.get("buildings")),
+                                       outlines=ctx.layers.get("buildings"),
+                                       context=_context(ctx)),
     ))
     if bld is not None:
         s_show = scenarios[-1]
@@ -790,7 +805,8 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
             f"(quantile {q_show:g}).",
             lambda: _maps().first_year_map(bld, column=col, years=years,
                                            title=f"{city}: first year reached by the sea, "
-                                                 f"{s_show}", credit=ctx.credit),
+                                                 f"{s_show}", credit=ctx.credit,
+                                           context=_context(ctx)),
         ))
     tick(1)
     published = proj.attrs["published_years"].strip("[]")  # a JSON list of years
@@ -803,7 +819,7 @@ def run_coast(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any]) -> 
         f"{sec['vertical_land_motion_mm_yr']:g} mm/yr"
         + (f" and a {sec['surge_return_period']}-year surge of {sec['surge_m']:g} m"
            if sec["surge_m"] > 0 else "")
-        + f"; DEM heights taken above {ref.describe()}. Land is reached when it is "
+        + f"; DEM heights taken {ref.describe()}. Land is reached when it is "
         "hydrologically connected to the sea at that level (priority-flood, "
         f"{sec['connectivity']}-connectivity); low-lying cells that are not connected are "
         "not counted. The area reached is land newly reached: connected at the level and "
@@ -876,7 +892,7 @@ def run_shoreline(ctx: Context, res: AnalysisResult, tick: Callable[[int], Any])
             tr.assign(geometry=tr.geometry.buffer(max(sec["transect_spacing_m"] / 6, 2.0))),
             "LRR_m_per_yr", title=f"{city}: shoreline change rate",
             legend_label="Linear regression rate (m/yr)", credit=ctx.credit,
-            label_column=None, fmt="{:.2f}",
+            label_column=None, fmt="{:.2f}", context=_context(ctx),
         ),
     ))
     tick(1)
