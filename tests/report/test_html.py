@@ -141,3 +141,18 @@ def test_report_puts_summary_targets_and_where_to_act_first():
 def test_sea_note_only_with_sea_maps():
     page = profile_report_html("A", TABLE, analyses=STATUS)
     assert "Reading the sea-level" not in page and 'id="where"' in page
+
+
+def test_reporting_frameworks_section_shows_one_table_per_framework():
+    t = pd.DataFrame({"city": ["A"], "theme": ["green"], "indicator": ["eca_ha"],
+                      "scenario": [None], "year": [None], "value": [12.5], "unit": ["ha"],
+                      "source": ["x"]})
+    status = pd.DataFrame({"analysis": ["green"], "status": ["done"], "reason": [""],
+                           "seconds": [0.1]})
+    sheet = pd.DataFrame({"Indicator": ["11.7.1"], "Value": [41.25], "Unit": ["%"],
+                          "Definition verified": ["[S]"]})
+    page = profile_report_html("A", t, analyses=status,
+                               reporting={"SDG": (("SDG 11.7.1 metadata",), sheet)})
+    assert 'id="reporting"' in page and 'href="#reporting"' in page
+    assert "SDG 11.7.1 metadata" in page and "41.25" in page and "[S]" in page
+    assert 'id="reporting"' not in profile_report_html("A", t, analyses=status)

@@ -41,6 +41,8 @@ __all__ = [
     "SHEETS",
     "reporting_frame",
     "framework_sheet",
+    "reporting_sheets",
+    "sheet_titles",
     "write_reporting",
 ]
 
@@ -176,6 +178,41 @@ def _file_stem(framework: str) -> str:
     return framework.lower().replace(" ", "_").replace("-", "_")
 
 
+def reporting_sheets(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """One sheet per framework, in the framework's own layout, from a profile's tables.
+
+    The same sheets :func:`write_reporting` writes and the HTML report shows.
+
+    Examples
+    --------
+    >>> t = reporting_frame([{"framework": "SDG", "code": "11.7.1", "wording": "w",
+    ...                       "value": 12.5, "unit": "%", "verified": "[P]"}])
+    >>> list(reporting_sheets({"reporting_green": t}))
+    ['SDG']
+    """
+    parts = [reporting_frame(tables[name]) for name in REPORTING_TABLES if name in tables]
+    if not parts:
+        return {}
+    table = pd.concat(parts, ignore_index=True)
+    known = [f for f in FRAMEWORKS if f in SHEETS and (table["framework"] == f).any()]
+    other = sorted(set(table["framework"]) - set(SHEETS))
+    if other:
+        logger.warning("reporting rows of frameworks without a sheet layout were left out: "
+                       "%s", other)
+    return {fw: framework_sheet(table, fw) for fw in known}
+
+
+def sheet_titles(framework: str) -> tuple[str, ...]:
+    """Title lines of a framework's sheet (source document, scenario warning, tags).
+
+    Examples
+    --------
+    >>> sheet_titles("Sendai")[1].startswith("MODELLED")
+    True
+    """
+    return SHEETS[framework][1] if framework in SHEETS else ()
+
+
 def write_reporting(
     tables: Mapping[str, pd.DataFrame],
     folder: str | os.PathLike,
@@ -208,21 +245,12 @@ def write_reporting(
     >>> sorted(p.name for p in out)
     ['reporting.xlsx', 'sdg.csv']
     """
-    parts = [reporting_frame(tables[name]) for name in REPORTING_TABLES if name in tables]
-    if not parts:
+    sheets = reporting_sheets(tables)
+    if not sheets:
         return []
-    table = pd.concat(parts, ignore_index=True)
-    known = [f for f in FRAMEWORKS if f in SHEETS and (table["framework"] == f).any()]
-    other = sorted(set(table["framework"]) - set(SHEETS))
-    if other:
-        logger.warning("reporting rows of frameworks without a sheet layout were left out: "
-                       "%s", other)
     target = Path(folder) / "reporting"
     written: list[Path] = []
-    sheets = {}
-    for fw in known:
-        sheet = framework_sheet(table, fw)
-        sheets[fw] = sheet
+    for fw, sheet in sheets.items():
         path = target / f"{_file_stem(fw)}.csv"
         write_table(sheet, path)
         written.append(path)

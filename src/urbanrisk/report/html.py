@@ -588,6 +588,39 @@ def _list(items: Iterable[str], cls: str = "") -> str:
     return f"<ol{c}>" + "".join(f"<li>{_esc(i)}</li>" for i in items) + "</ol>"
 
 
+def _reporting_section(
+    reporting: Mapping[str, tuple[Sequence[str], pd.DataFrame]],
+) -> list[str]:
+    """One table per reporting framework, as its sheet in the reporting export."""
+    if not reporting:
+        return []
+    out = ['<h2 id="reporting">Reporting frameworks</h2>',
+           "<p>The indicators cities report, computed from the maps exactly as each framework "
+           "defines them, in the framework's own wording (also in "
+           "<code>reporting/</code> as CSV and a workbook). Values from hazard maps are "
+           "modelled scenario estimates, not recorded losses; an empty value names the input "
+           "it needs. The last column says how the definition was verified.</p>"]
+    for framework, (titles, sheet) in reporting.items():
+        head = "".join(f"<th>{_esc(c)}</th>" for c in sheet.columns)
+        rows = []
+        for rec in sheet.itertuples(index=False):
+            cells = []
+            for v in rec:
+                if isinstance(v, float | int) and not isinstance(v, bool):
+                    text = "" if pd.isna(v) else f"{v:,.4g}"
+                    cells.append(f'<td class="num">{_esc(text)}</td>')
+                else:
+                    cells.append(f"<td>{_esc('' if v is None or v is pd.NA else str(v))}</td>")
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        out.append(
+            f'<details class="indicator-group"><summary>{_esc(framework)} '
+            f'<span class="count">({len(sheet)} rows)</span></summary>'
+            + "".join(f'<p class="note">{_esc(t)}</p>' for t in titles)
+            + f'<table class="indicators"><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table></details>")
+    return out
+
+
 def profile_report_html(
     city: str,
     indicators: pd.DataFrame,
@@ -602,6 +635,7 @@ def profile_report_html(
     manifest: Mapping[str, Any] | None = None,
     where_to_act: pd.DataFrame | None = None,
     where_to_act_map: str | None = None,
+    reporting: Mapping[str, tuple[Sequence[str], pd.DataFrame]] | None = None,
 ) -> str:
     """Render the HTML report of one city profile from plain data.
 
@@ -635,6 +669,10 @@ def profile_report_html(
     manifest : mapping, optional
         The run manifest; creation time, input hashes and versions are summarised, and its
         ``data_credits`` (one line per source of the input layers) listed.
+    reporting : mapping of str to (sequence of str, pandas.DataFrame), optional
+        Framework name → its sheet's title lines and the sheet, in the framework's own
+        layout and wording (``urbanrisk.profile.reporting.reporting_sheets``); shown as
+        one table per framework in a "Reporting frameworks" section.
 
     Returns
     -------
@@ -676,6 +714,7 @@ def profile_report_html(
         '<li><a href="#maps">Maps</a></li>'
         + ('<li><a href="#adaptation">Adaptation pathways</a></li>'
            if _has_adaptation(table, adapt_maps) else "")
+        + ('<li><a href="#reporting">Reporting frameworks</a></li>' if reporting else "")
         + '<li><a href="#indicators-h">All indicators</a></li>'
         '<li><a href="#methods">Methods and references</a></li>'
         '<li><a href="#definitions">Indicator definitions</a></li>'
@@ -703,6 +742,7 @@ def profile_report_html(
         parts.append("<p>Maps not drawn: " + "; ".join(
             f"{_esc(n)} ({_esc(r)})" for n, r in failed_maps) + "</p>")
     parts += _adaptation_section(table, adapt_maps, first=first + len(maps))
+    parts += _reporting_section(reporting or {})
     parts += [
         '<h2 id="indicators-h">All indicators</h2>',
         f"<p>{len(table)} values, grouped by theme: open a group to see its rows (also in "
