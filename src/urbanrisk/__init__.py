@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "UrbanRiskError",
     "__version__",
+    "adapt",
     "coast",
     "datasets",
     "errors",
@@ -31,11 +32,14 @@ __all__ = [
     "layers",
     "maps",
     "profile",
+    "sources",
     "study",
+    "units",
 ]
 
 _SUBMODULES = {
-    "coast", "datasets", "errors", "green", "hazard", "layers", "maps", "profile", "study",
+    "adapt", "coast", "datasets", "errors", "green", "hazard", "layers", "maps", "profile",
+    "sources", "study", "units",
 }
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "SchedulerError",
     "ConfigError",
     "InsufficientMemoryError",
+    "SourceUnavailableError",
 ]
 
 
@@ -135,3 +136,13 @@ class ConfigError(UrbanRiskError, ValueError):
 
 class InsufficientMemoryError(UrbanRiskError, MemoryError):
     """An operation that needs a whole array in memory would not fit."""
+
+
+class SourceUnavailableError(UrbanRiskError, RuntimeError):
+    """Open data a city needs cannot be had: not cached and offline, or no source serves it.
+
+    Raised by :mod:`urbanrisk.sources` (``urbanrisk fetch``): a layer missing from the cache
+    in offline mode, a product no catalogue serves, no item covering the box, a place never
+    geocoded. The message names the layer or product and what to do (run once online, pass
+    a catalogue).
+    """

@@ -19,12 +19,25 @@ A *study config* (TOML) lists the cities and the parameters they share::
     [cities.overrides.layers]
     dem = "tallinn/dem.tif"
 
+    [[cities]]
+    name = "riga"                     # ... or its inputs fetched from open data
+    bbox = [24.08, 56.93, 24.15, 56.97]   # W, S, E, N (WGS 84), or place = "Riga, Latvia"
+    pbf = "latvia-latest.osm.pbf"     # optional: OSM from an extract (default: Overpass)
+
 Each city's config is ``template ← shared ← city config ← overrides`` (later wins, tables
-merge key by key). :func:`run_study` runs every city as one task on a
-:class:`dask.distributed.Client` — a :class:`~dask.distributed.LocalCluster` sized to the
-machine by default, or the cluster the caller names — and writes:
+merge key by key). A city given by ``bbox`` or ``place`` (optional ``pbf``, ``catalog``,
+``offline``, ``products``; ``catalog``, ``offline`` and the shared ``cache`` folder may
+also be set in ``[study]``) has its inputs fetched on its worker by
+:func:`urbanrisk.sources.city_inputs` into ``OUT/inputs/<city>/``, through one disk cache
+every worker shares; the ``city.toml`` written there is its city config. A re-run fetches
+nothing when that ``city.toml`` exists for the same request.
+
+:func:`run_study` runs every city as one task on a :class:`dask.distributed.Client` — a
+:class:`~dask.distributed.LocalCluster` sized to the machine by default, or the cluster the
+caller names — and writes:
 
 - ``OUT/<city>/``: the city's full export (see :meth:`urbanrisk.profile.CityProfile.export`);
+- ``OUT/inputs/<city>/``: the fetched inputs of a city given by bbox or place;
 - ``OUT/indicators.csv`` and ``.json``: every city's indicator table, concatenated;
 - ``OUT/failures.csv``: one row per failed city (city, stage, error, message);
 - ``OUT/comparison.png`` / ``.pdf``: the key indicators, cities side by side;
@@ -57,10 +70,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from urbanrisk import __version__, datasets
-from urbanrisk.errors import ConfigError, InputValueError, SchedulerError, UrbanRiskError
+from urbanrisk._progress import tqdm
+from urbanrisk.errors import (
+    ConfigError,
+    InputValueError,
+    SchedulerError,
+    SourceUnavailableError,
+    UrbanRiskError,
+)
 from urbanrisk.layers import atomic_path, output_error, write_table
 from urbanrisk.maps import comparison_figure
 from urbanrisk.profile import CityProfile, config_from_dict
@@ -73,10 +92,12 @@ from urbanrisk.profile.indicators import (
     registry_table,
 )
 from urbanrisk.report import study_report_html
+from urbanrisk.sources import PRODUCTS, check_bbox, city_inputs, default_cache_dir
 
 __all__ = [
     "KEY_INDICATORS",
     "StudyConfig",
+    "CityFetch",
     "CityOutcome",
     "StudyResult",
     "load_study_config",
@@ -105,8 +126,51 @@ WORKER_ENV: dict[str, str] = {
 COMPLETE_MARKER = ".urbanrisk-complete.json"
 
 _STUDY_KEYS = {"study", "shared", "cities"}
-_STUDY_TABLE_KEYS = {"name", "template"}
-_CITY_KEYS = {"name", "config", "overrides"}
+_STUDY_TABLE_KEYS = {"name", "template", "cache", "catalog", "offline"}
+_FETCH_KEYS = {"bbox", "place", "pbf", "catalog", "offline", "products"}
+_CITY_KEYS = {"name", "config", "overrides"} | _FETCH_KEYS
+
+#: Folder of ``OUT`` holding the fetched inputs of the cities given by bbox or place.
+INPUTS_DIR = "inputs"
+#: File beside a fetched ``city.toml`` recording what was asked for (bbox, place, ...).
+FETCH_REQUEST = "fetch-request.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class CityFetch:
+    """How a study fetches a city's inputs from open data (:func:`~urbanrisk.sources.city_inputs`).
+
+    Attributes
+    ----------
+    bbox : tuple of 4 floats or None
+        W, S, E, N in WGS 84 degrees (or ``place``).
+    place : str or None
+        A place name, geocoded with Nominatim (cached).
+    pbf : str or None
+        Local ``.osm.pbf`` extract (absolute path); default the Overpass API.
+    catalog : str or None
+        STAC API URL or static ``catalog.json`` (absolute path) for every raster product.
+    offline : bool
+        Read only the shared cache (and ``pbf``).
+    products : tuple of str or None
+        Raster products to fetch (default all).
+    overrides : dict
+        The city's ``overrides``, applied over the fetched ``city.toml``.
+    """
+
+    bbox: tuple[float, float, float, float] | None = None
+    place: str | None = None
+    pbf: str | None = None
+    catalog: str | None = None
+    offline: bool = False
+    products: tuple[str, ...] | None = None
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def request(self) -> dict[str, Any]:
+        """Return what is fetched as plain data (``fetch-request.json``): all but overrides."""
+        return {"bbox": list(self.bbox) if self.bbox else None, "place": self.place,
+                "pbf": self.pbf, "catalog": self.catalog, "offline": self.offline,
+                "products": list(self.products) if self.products is not None else None}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,12 +187,22 @@ class StudyConfig:
         City name → the folder its relative paths are resolved against.
     source : pathlib.Path or None
         The study file, when read from one.
+    fetch : dict of str to CityFetch
+        The cities given by bbox or place: how their inputs are fetched. Their entry in
+        ``cities`` holds ``template ← shared ← overrides`` (layer paths made absolute); the
+        fetched ``city.toml`` goes between shared and overrides on the worker.
+    cache : pathlib.Path or None
+        The cache folder every worker shares for fetched layers (``[study] cache``);
+        ``None``: :func:`urbanrisk.sources.default_cache_dir` of the machine running
+        the study. On a cluster of several machines, give a folder every worker sees.
     """
 
     name: str
     cities: dict[str, dict[str, Any]]
     base_dirs: dict[str, Path]
     source: Path | None = None
+    fetch: dict[str, CityFetch] = dataclasses.field(default_factory=dict)
+    cache: Path | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,7 +296,7 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
     ------
     ConfigError
         Listing every problem: unknown keys, missing files, duplicate or missing city names,
-        cities with neither a config nor a template.
+        cities with neither a config nor a template, a bbox or place that cannot be used.
 
     Examples
     --------
@@ -234,8 +308,8 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
     Traceback (most recent call last):
     ...
     urbanrisk.errors.ConfigError: 2 problem(s):
-      - city 'a' has neither a config file nor a study template or [shared]
-      - city 'b' has neither a config file nor a study template or [shared]
+      - city 'a' has neither a config file nor a study template or [shared] (nor a bbox or place)
+      - city 'b' has neither a config file nor a study template or [shared] (nor a bbox or place)
     """
     problems: list[str] = []
     if isinstance(path, Mapping):
@@ -270,6 +344,13 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
     if not isinstance(shared, Mapping):
         problems.append("[shared] must be a table")
         shared = {}
+    cache = None
+    if "cache" in study:
+        if isinstance(study["cache"], str) and study["cache"]:
+            cache = (base / Path(study["cache"]).expanduser()).resolve()
+        else:
+            problems.append("study.cache must be a folder path (a string)")
+    fetch: dict[str, CityFetch] = {}
     cities_raw = raw.get("cities", [])
     if not isinstance(cities_raw, list) or not cities_raw:
         problems.append("[[cities]] must list at least one city")
@@ -298,7 +379,16 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
             problems.append(f"city name {cname!r} must be usable as a folder name")
             continue
         city_cfg, city_dir = merge_configs(template, shared), template_dir
-        if "config" in entry:
+        if _FETCH_KEYS & set(entry):
+            n_problems = len(problems)
+            spec = _city_fetch(entry, study, base, where, problems)
+            if len(problems) > n_problems or spec is None:
+                continue
+            # the worker reads these against the fetched folder: anchor them here
+            city_cfg, city_dir = merge_configs(_absolute_layer_paths(template, template_dir),
+                                               _absolute_layer_paths(shared, base)), base
+            fetch[cname] = spec
+        elif "config" in entry:
             cpath = (base / str(entry["config"])).resolve()
             loaded = _read_toml(cpath, problems)
             if loaded is None:
@@ -306,22 +396,107 @@ def load_study_config(path: str | os.PathLike | Mapping[str, Any]) -> StudyConfi
             city_cfg, city_dir = merge_configs(city_cfg, loaded), cpath.parent
         elif not template and not shared:
             problems.append(
-                f"city {cname!r} has neither a config file nor a study template or [shared]"
+                f"city {cname!r} has neither a config file nor a study template or [shared] "
+                "(nor a bbox or place)"
             )
             continue
         overrides = entry.get("overrides", {})
         if not isinstance(overrides, Mapping):
             problems.append(f"{where}.overrides must be a table")
             continue
+        if cname in fetch:
+            overrides = _absolute_layer_paths(overrides, base)
+            fetch[cname] = dataclasses.replace(fetch[cname], overrides=overrides)
         merged = merge_configs(city_cfg, overrides)
         if not isinstance(merged.get("city"), Mapping) or "name" not in merged["city"]:
             merged = merge_configs(merged, {"city": {"name": cname}})
         cities[cname] = merged
         base_dirs[cname] = city_dir
     _check_display_names(cities, seen, problems)
+    if fetch and INPUTS_DIR in cities:
+        problems.append(f"city name {INPUTS_DIR!r} is taken by the study: the inputs of the "
+                        f"cities given by bbox or place are fetched into OUT/{INPUTS_DIR}/. "
+                        "Give that city another name.")
     if problems:
         raise ConfigError(problems, source=str(source) if source else None)
-    return StudyConfig(name=name, cities=cities, base_dirs=base_dirs, source=source)
+    return StudyConfig(name=name, cities=cities, base_dirs=base_dirs, source=source,
+                       fetch=fetch, cache=cache)
+
+
+def _city_fetch(entry: Mapping[str, Any], study: Mapping[str, Any], base: Path, where: str,
+                problems: list[str]) -> CityFetch | None:
+    """Check the fetch keys of a city (``bbox`` or ``place`` ...); ``[study]`` gives defaults."""
+    if "bbox" in entry and "place" in entry:
+        problems.append(f"{where}: give bbox or place, not both")
+    if "config" in entry:
+        problems.append(f"{where}: give config (a city config file) or bbox/place (fetch its "
+                        "inputs from open data), not both")
+    if "bbox" not in entry and "place" not in entry:
+        keys = sorted(_FETCH_KEYS & set(entry))
+        problems.append(f"{where}: {', '.join(keys)} only apply to a city given by bbox = "
+                        "[W, S, E, N] or place = \"...\"; add one")
+        return None
+    bbox = None
+    if "bbox" in entry:
+        value = entry["bbox"]
+        try:
+            if not isinstance(value, str | list | tuple):
+                raise InputValueError(f"must be [W, S, E, N] in degrees, got {value!r}")
+            bbox = check_bbox(value)
+        except InputValueError as exc:
+            problems.append(f"{where}.bbox: {exc}")
+    place = entry.get("place")
+    if place is not None and (not isinstance(place, str) or not place.strip()):
+        problems.append(f"{where}.place must be a place name (a non-empty string)")
+    pbf = entry.get("pbf")
+    if pbf is not None:
+        if isinstance(pbf, str) and pbf:
+            pbf = str((base / Path(pbf).expanduser()).resolve())
+            if not Path(pbf).is_file():
+                problems.append(f"{where}.pbf: file not found: {pbf}")
+        else:
+            problems.append(f"{where}.pbf must be the path of an .osm.pbf file")
+    catalog = entry.get("catalog", study.get("catalog"))
+    if catalog is not None:
+        if not isinstance(catalog, str) or not catalog:
+            problems.append(f"{where}.catalog must be a STAC API URL or a catalog.json path")
+        elif "://" not in catalog:  # a local static catalogue, relative to the study file
+            catalog = str((base / Path(catalog).expanduser()).resolve())
+            if not Path(catalog).is_file():
+                problems.append(f"{where}.catalog: file not found: {catalog}")
+    offline = entry.get("offline", study.get("offline", False))
+    if not isinstance(offline, bool):
+        problems.append(f"{where}.offline must be true or false, got {offline!r}")
+    products = entry.get("products")
+    if products is not None:
+        if not isinstance(products, list) or not all(isinstance(k, str) for k in products):
+            problems.append(f"{where}.products must be a list of product names")
+        else:
+            unknown = [k for k in products if k not in PRODUCTS]
+            if unknown:
+                problems.append(f"{where}.products: unknown {unknown}; known: "
+                                f"{sorted(PRODUCTS)}")
+            products = tuple(products)
+    return CityFetch(bbox=bbox, place=place, pbf=pbf, catalog=catalog, offline=offline is True,
+                     products=products)
+
+
+def _absolute_layer_paths(config: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    """Copy of ``config`` with its relative ``[layers]`` paths made absolute against ``base``."""
+    def anchor(value: Any) -> Any:
+        if isinstance(value, str):
+            p = Path(value).expanduser()
+            return value if p.is_absolute() else str((base / p).resolve())
+        if isinstance(value, Mapping):  # {path = ..., layer = ...} or {10 = ..., 100 = ...}
+            return {k: anchor(v) if (k == "path" or str(k).isdigit()) else v
+                    for k, v in value.items()}
+        return value
+
+    out = copy.deepcopy(dict(config))
+    layers = out.get("layers")
+    if isinstance(layers, Mapping):
+        out["layers"] = {k: anchor(v) for k, v in layers.items()}
+    return out
 
 
 def _check_display_names(cities: Mapping[str, Mapping[str, Any]], index: Mapping[str, int],
@@ -466,18 +641,62 @@ def _one_line(exc: BaseException) -> str:
             "`urbanrisk --debug profile` for the traceback)")
 
 
+def _fetch_inputs(config: dict[str, Any], fetch: CityFetch, inputs_dir: str,
+                  cache: str) -> tuple[dict[str, Any], str]:
+    """Fetch a city's inputs (unless fetched before for the same request); return its config.
+
+    The fetched ``city.toml`` goes between ``template ← shared`` and the overrides, as a
+    city's config file does. The request is recorded beside it, so a re-run with the same
+    request fetches nothing (and the files, unchanged, keep the city's resume key); a
+    changed request (another box, catalogue, product list, or online after offline)
+    fetches again.
+    """
+    folder = Path(inputs_dir)
+    toml_path, request_path = folder / "city.toml", folder / FETCH_REQUEST
+    request = fetch.request()
+    try:
+        done = json.loads(request_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        done = None
+    if not (toml_path.is_file() and done == request):
+        result = city_inputs(
+            out=folder, bbox=fetch.bbox, place=fetch.place, name=config["city"]["name"],
+            pbf=fetch.pbf, catalog=fetch.catalog, products=fetch.products, cache=cache,
+            offline=fetch.offline, overwrite=True)
+        if not result.layers:
+            raise SourceUnavailableError(
+                "no layer could be fetched: " + "; ".join(
+                    f"{k}: {why}" for k, why in result.skipped.items()))
+        if result.skipped:
+            logger.warning("%s: not fetched: %s", config["city"]["name"], "; ".join(
+                f"{k} ({why})" for k, why in result.skipped.items()))
+        with atomic_path(request_path, overwrite=True) as tmp:
+            tmp.write_text(json.dumps(request), encoding="utf-8")
+    with toml_path.open("rb") as fh:
+        fetched = tomllib.load(fh)
+    return merge_configs(merge_configs(config, fetched), fetch.overrides), str(folder)
+
+
 def _run_city(
-    city: str, config: dict[str, Any], base_dir: str, out_dir: str, force: bool
+    city: str, config: dict[str, Any], base_dir: str, out_dir: str, force: bool,
+    fetch: CityFetch | None = None, inputs_dir: str | None = None, cache: str | None = None,
 ) -> CityOutcome:
     """Run and export one city's profile; never raises (errors become a failed outcome).
 
     A city whose profile ran but one of whose analyses failed is exported (what worked is
-    kept) but recorded as failed at that analysis, and not marked complete.
+    kept) but recorded as failed at that analysis, and not marked complete. A city given by
+    bbox or place (``fetch``) first has its inputs fetched into ``inputs_dir`` through the
+    shared ``cache`` (stage ``fetch``).
     """
     start = time.perf_counter()
     city_dir = Path(out_dir)
     stage = "config"
     try:
+        if fetch is not None:
+            stage = "fetch"
+            config, base_dir = _fetch_inputs(config, fetch, str(inputs_dir),
+                                             str(cache or default_cache_dir()))
+            stage = "config"
         # the layers' headers are probed as `urbanrisk check` does: the same clear message
         profile_config = config_from_dict(config, base_dir=base_dir, probe_files=True)
         key = resume_key(config, profile_config.input_files())
@@ -730,6 +949,7 @@ def _run_cities(study: StudyConfig, out_dir: Path, client: Any, workers: int | N
 
     dask_client, owned = _client(client, workers, memory_limit, timeout_s)
     outcomes: dict[str, CityOutcome] = {}
+    cache = str(study.cache or default_cache_dir())  # one cache for every worker
     try:
         futures = {
             dask_client.submit(
@@ -739,6 +959,9 @@ def _run_cities(study: StudyConfig, out_dir: Path, client: Any, workers: int | N
                 str(study.base_dirs[city]),
                 str(out_dir / city),
                 force,
+                study.fetch.get(city),
+                str(out_dir / INPUTS_DIR / city),
+                cache,
                 key=f"urbanrisk-city-{city}-{_config_digest(cfg)[:12]}",
                 pure=False,
             ): city

@@ -71,6 +71,41 @@ def test_cache_put_get_and_checksum(tmp_path):
     assert got.provenance == PROV and [p.name for p in got.files] == ["dem.tif"]
 
 
+def test_cache_shared_by_concurrent_writers(tmp_path):
+    """Workers of a study storing one key at once: every one gets a whole, valid entry."""
+    import threading
+
+    n = 8
+    barrier = threading.Barrier(n)
+    got, errors = [], []
+
+    def write(folder):
+        _write(folder)
+        barrier.wait(timeout=10)  # all rename at about the same moment
+
+    def worker():
+        try:
+            got.append(Cache(tmp_path).put(KEY, write, PROV))
+        except Exception as exc:  # pragma: no cover - the failure the test looks for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(got) == n
+    assert {e.folder for e in got} == {tmp_path / KEY.folder()}
+    assert Cache(tmp_path).get(KEY).files[0].read_bytes() == b"0123456789"
+    assert not [p for p in (tmp_path / KEY.folder()).parent.iterdir() if p.name.startswith(".~")]
+
+
+def test_put_keeps_an_entry_stored_meanwhile(tmp_path):
+    first = Cache(tmp_path).put(KEY, _write, PROV)
+    again = Cache(tmp_path).put(KEY, lambda f: (f / "dem.tif").write_bytes(b"other"), PROV)
+    assert again.folder == first.folder and again.files[0].read_bytes() == b"0123456789"
+
+
 def test_cache_key_separates_versions_boxes_and_grids():
     folders = {KEY.folder(),
                CacheKey(KEY.product, "2022_1", KEY.bbox, KEY.grid).folder(),

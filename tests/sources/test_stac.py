@@ -2,7 +2,7 @@ import numpy as np
 import pyproj
 import pytest
 
-from urbanrisk.layers import prepare_raster, raster_from_array, read_raster
+from urbanrisk.layers import prepare_raster, read_raster
 from urbanrisk.sources import (
     PRODUCTS,
     Cache,
@@ -10,7 +10,6 @@ from urbanrisk.sources import (
     fetch_raster,
     find_items,
     landsat_clear,
-    regrid_counts,
 )
 
 from .conftest import BBOX, LANDSAT_DN, RES, W
@@ -135,15 +134,4 @@ def test_landsat_clear_bits():
     assert landsat_clear(np.array([21824, 22280, 23888, 1, 2, 64])).tolist() == \
         [True, False, False, False, False, True]
 
-
-def test_regrid_counts_keeps_the_total_and_spreads_by_area():
-    values = np.arange(12, dtype=float).reshape(3, 4)
-    src = raster_from_array(values, crs=4326, transform=(0.001, 0, 24.94, 0, -0.001, 60.17),
-                            units="people")
-    out = regrid_counts(src, crs=pyproj.CRS(32635), resolution_m=25.0)
-    assert float(out.sum()) == pytest.approx(66.0, rel=1e-12)
-    assert float(out.min()) >= 0.0
-    # people stay where they were: the heaviest source column (east) stays east
-    cols = out.sum("y").values
-    assert cols[-len(cols) // 4:].sum() > cols[: len(cols) // 4].sum()
 

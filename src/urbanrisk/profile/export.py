@@ -50,17 +50,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import rasterio
 import xarray as xr
-from tqdm.auto import tqdm
 
+from urbanrisk._progress import tqdm
 from urbanrisk.errors import OutputError, OutputExistsError, UrbanRiskError
 from urbanrisk.layers import atomic_path, output_error, write_raster, write_table, write_vector
 from urbanrisk.maps import save_map
 from urbanrisk.profile.indicators import registry_table
-from urbanrisk.profile.reporting import write_reporting
+from urbanrisk.profile.reporting import reporting_sheets, sheet_titles, write_reporting
 from urbanrisk.profile.results import interrupted
 from urbanrisk.report import ReportMap, profile_report_html
+from urbanrisk.sources import Provenance, read_provenance
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only; core imports this module
     from urbanrisk.profile.core import CityProfile
@@ -774,7 +776,49 @@ def _report(profile: CityProfile, maps: list[ReportMap], failed_maps: list[tuple
         maps=maps,
         failed_maps=failed_maps,
         manifest=manifest,
+        where_to_act=_where_to_act(profile),
+        where_to_act_map="flood_ead_by_district",
+        reporting={fw: (sheet_titles(fw), sheet)
+                   for fw, sheet in reporting_sheets(profile.tables).items()},
     )
+
+
+def _where_to_act(profile: CityProfile) -> pd.DataFrame | None:
+    """One row per district from the per-district results, ranked by flood damage.
+
+    Plain gathering of what the analyses wrote (no new numbers): expected annual damage,
+    residents in flooded areas of the return period the report shows (100 years when
+    mapped), residents in heat hot spots and the share near green space.
+    """
+    tables, vectors = profile.tables, profile.vectors
+    name_col = profile.config.section("columns")["district_name"]
+    cols: dict[str, pd.Series] = {}
+    dmg = vectors.get("flood_damage_by_district")
+    if dmg is not None and "ead" in dmg.columns and name_col in dmg.columns:
+        cols["Expected annual flood damage (EUR/yr)"] = (
+            dmg.set_index(dmg[name_col].astype(str))["ead"].astype(float))
+    people = tables.get("flood_people_by_district")
+    if people is not None and len(people):
+        rps = sorted(people["return_period"].dropna().unique())
+        rp = 100 if 100 in rps else (rps[-1] if rps else None)
+        wet = people[(people["return_period"] == rp) & people["class_lower"].notna()
+                     & (people["class_lower"] >= 0)] if rp is not None else people.iloc[:0]
+        if len(wet):
+            cols[f"Residents in flooded areas, {int(rp)}-year flood"] = (
+                wet.groupby(wet["zone"].astype(str))["people"].sum())
+    heat = tables.get("heat_people_by_district")
+    if heat is not None and "people_in_hot_spots" in heat.columns:
+        cols["Residents in heat hot spots"] = (
+            heat.set_index(heat["zone"].astype(str))["people_in_hot_spots"].astype(float))
+    green = tables.get("green_access_by_district")
+    if green is not None and "share_with_access" in green.columns:
+        cols["Residents near green space (%)"] = (
+            100.0 * green.set_index(green["zone"].astype(str))["share_with_access"])
+    if not cols:
+        return None
+    frame = pd.DataFrame(cols)
+    frame = frame.sort_values(list(frame.columns[:2]), ascending=False, na_position="last")
+    return frame.rename_axis("District").reset_index()
 
 
 def _swap(tmp: Path, target: Path) -> None:
@@ -819,5 +863,117 @@ def _manifest(profile: CityProfile) -> dict[str, Any]:
                        for k, v in cfg.sections.items()},
         "inputs": inputs,
         "inputs_in_memory": in_memory,
+        **_credits(cfg),
         "analyses": profile.status().to_dict(orient="records"),
     }
+
+
+#: File that ``urbanrisk fetch`` writes beside the layers: where each comes from.
+PROVENANCE_NAME = "provenance.json"
+_CREDIT_FIELDS = ("product", "source", "version", "accessed", "licence", "credit", "url",
+                  "notes")
+
+
+def _credits(cfg: Any) -> dict[str, Any]:
+    """Collect the data credits of the input layers, for the manifest and the report.
+
+    A layer's record is the :class:`~urbanrisk.sources.Provenance` of its file in the
+    ``provenance.json`` beside it (as ``urbanrisk fetch`` writes them, matched by the
+    file's name or GeoPackage layer), else the ``licence``/``credit`` tags of a raster file
+    (or the attrs of a layer given in memory). Returns ``credits`` (one row per layer file
+    with a known source), ``data_credits`` (one line per source, for the report) and
+    ``credits_missing`` (layers whose source is not recorded).
+    """
+    rows: list[dict[str, Any]] = []
+    missing: list[str] = []
+    beside: dict[Path, dict[str, Provenance]] = {}
+    for name, src in cfg.layers.items():
+        if src.data is not None:
+            found = _from_tags(getattr(src.data, "attrs", {}) or {})
+            if found:
+                rows.append({"layer": name, "file": None, **found,
+                             "recorded_in": "layer attributes"})
+            else:
+                missing.append(name)
+            continue
+        for path in src.files():
+            path = Path(path)
+            if path.parent not in beside:
+                beside[path.parent] = _read_beside(path.parent / PROVENANCE_NAME)
+            records = beside[path.parent]
+            rec = records.get(src.layer or path.stem) or records.get(path.stem)
+            if rec is not None:
+                rows.append({"layer": name, "file": path.name,
+                             **{k: getattr(rec, k) for k in _CREDIT_FIELDS},
+                             "items": list(rec.items),
+                             "recorded_in": str(path.parent / PROVENANCE_NAME)})
+                continue
+            found = _from_tags(_raster_tags(path))
+            if found:
+                rows.append({"layer": name, "file": path.name, **found,
+                             "recorded_in": "file tags"})
+            elif name not in missing:
+                missing.append(name)
+    return {"credits": rows, "data_credits": _credit_lines(rows),
+            "credits_missing": sorted(missing)}
+
+
+def _read_beside(path: Path) -> dict[str, Provenance]:
+    if not path.is_file():
+        return {}
+    try:
+        return {r.layer: r for r in read_provenance(path)}
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        logger.warning("%s is unreadable (%s); the layers beside it are credited from their "
+                       "tags only", path, exc)
+        return {}
+
+
+def _raster_tags(path: Path) -> Mapping[str, Any]:
+    if path.suffix.lower() not in (".tif", ".tiff", ".vrt", ".nc", ".img", ".asc"):
+        return {}
+    try:
+        with rasterio.open(path) as ds:
+            return ds.tags()
+    except rasterio.errors.RasterioError:
+        return {}
+
+
+def _from_tags(tags: Mapping[str, Any]) -> dict[str, Any]:
+    """Credit fields from a raster's tags (``source``, ``licence`` ...); {} when none is stated."""
+    licence = tags.get("licence") or tags.get("license")
+    if not (licence or tags.get("credit")):
+        return {}
+    found = {k: str(tags.get(k, "")) for k in _CREDIT_FIELDS}
+    found["licence"] = str(licence or "")
+    return {**found, "items": []}
+
+
+def _credit_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per source: credit and licence, then the layers, source, version, access date.
+
+    Examples
+    --------
+    >>> row = {"credit": "© OpenStreetMap contributors", "licence": "ODbL 1.0",
+    ...        "source": "OpenStreetMap extract Helsinki.osm.pbf", "version": "sha256:1a2b",
+    ...        "accessed": "2026-12-04"}
+    >>> _credit_lines([{**row, "layer": "buildings"}, {**row, "layer": "roads"}])
+    ['© OpenStreetMap contributors (ODbL 1.0) — buildings, roads: OpenStreetMap extract \
+Helsinki.osm.pbf, version sha256:1a2b, accessed 2026-12-04']
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for r in rows:
+        key = tuple(str(r.get(k) or "") for k in ("credit", "licence", "source", "version",
+                                                   "accessed"))
+        layers = groups.setdefault(key, [])
+        if r["layer"] not in layers:
+            layers.append(r["layer"])
+    lines = []
+    for (credit, licence, source, version, accessed), layers in groups.items():
+        head = credit or source
+        head += f" ({licence})" if licence else " (licence not stated)"
+        tail = ", ".join(part for part in (
+            source if credit else "", f"version {version}" if version else "",
+            f"accessed {accessed}" if accessed else "") if part)
+        lines.append(f"{head} — {', '.join(layers)}" + (f": {tail}" if tail else ""))
+    return lines

@@ -21,12 +21,12 @@ Examples
 'CC BY 4.0'
 """
 
+from urbanrisk.errors import SourceUnavailableError
 from urbanrisk.sources.area import BBox, bbox_key, check_bbox, local_crs
 from urbanrisk.sources.cache import (
     Cache,
     CacheEntry,
     CacheKey,
-    SourceUnavailableError,
     default_cache_dir,
     sha256_of,
 )
@@ -54,7 +54,6 @@ from urbanrisk.sources.stac import (
     fetch_raster,
     find_items,
     landsat_clear,
-    regrid_counts,
 )
 
 __all__ = [
@@ -90,5 +89,4 @@ __all__ = [
     "fetch_raster",
     "find_items",
     "landsat_clear",
-    "regrid_counts",
 ]

@@ -35,18 +35,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from urbanrisk.errors import UrbanRiskError
+from urbanrisk.errors import SourceUnavailableError
 from urbanrisk.sources.area import BBox, bbox_key
 from urbanrisk.sources.provenance import Provenance
 
-__all__ = ["Cache", "CacheKey", "CacheEntry", "SourceUnavailableError", "sha256_of",
-           "default_cache_dir"]
+__all__ = ["Cache", "CacheKey", "CacheEntry", "sha256_of", "default_cache_dir"]
 
 logger = logging.getLogger(__name__)
-
-
-class SourceUnavailableError(UrbanRiskError, RuntimeError):
-    """A layer is not in the cache and may not (offline) or cannot be fetched."""
 
 
 def default_cache_dir() -> Path:
@@ -121,7 +116,8 @@ class Cache:
     root : str or path-like, optional
         Folder of the cache; default :func:`default_cache_dir`.
     offline : bool, default False
-        Use only what is cached: :meth:`require` raises :class:`SourceUnavailableError`
+        Use only what is cached: :meth:`require` raises
+        :class:`~urbanrisk.errors.SourceUnavailableError`
         for a missing entry instead of letting the caller fetch it.
     """
 
@@ -176,7 +172,10 @@ class Cache:
         """Store a layer: ``write(folder)`` writes its files into a fresh folder.
 
         The folder is filled beside the cache and renamed into place, so an interrupted
-        fetch leaves no half entry; checksums are computed from the written files.
+        fetch leaves no half entry; checksums are computed from the written files. Several
+        processes may share a cache (the workers of a study): when another one stored a
+        valid entry for ``key`` meanwhile, that entry is kept and returned; a damaged one
+        is replaced.
         """
         target = self.root / key.folder()
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -188,8 +187,17 @@ class Cache:
             (tmp / "entry.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False),
                                             encoding="utf-8")
             if target.exists():
-                shutil.rmtree(target)
-            os.replace(tmp, target)
+                stored = self.get(key)
+                if stored is not None:  # another process stored it meanwhile: keep theirs
+                    return stored
+                shutil.rmtree(target, ignore_errors=True)
+            try:
+                os.replace(tmp, target)
+            except OSError:  # another process renamed its entry into place first
+                stored = self.get(key)
+                if stored is None:
+                    raise
+                return stored
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)

@@ -22,10 +22,10 @@ import geopandas as gpd
 import pandas as pd
 import pyproj
 
-from urbanrisk.errors import InputValueError, OutputExistsError
+from urbanrisk.errors import InputValueError, OutputExistsError, SourceUnavailableError
 from urbanrisk.layers import atomic_path, read_vector, write_vector
 from urbanrisk.sources.area import BBox, check_bbox, local_crs
-from urbanrisk.sources.cache import Cache, CacheKey, SourceUnavailableError
+from urbanrisk.sources.cache import Cache, CacheKey
 from urbanrisk.sources.osm import (
     OSM_LAYERS,
     osm_layers,
@@ -322,6 +322,10 @@ def _city_toml(city: str, bbox: BBox, crs: pyproj.CRS, written: Mapping[str, Pat
         lines.append(f"{layer} = {_q(rel)}" if path.suffix != ".gpkg"
                      else f"{layer} = {{ path = {_q(rel)}, layer = {_q(layer)} }}")
     coast = "dem" in written and "coastline" in written
+    if "dem" not in written:  # nothing to state a datum of
+        lines += ["", "[coast]", "# no DEM was fetched: the coast analysis needs one",
+                  "run = false", ""]
+        return "\n".join(lines)
     lines += [
         "",
         "[coast]",

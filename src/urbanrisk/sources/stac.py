@@ -7,10 +7,10 @@ Items are found with `pystac-client <https://pystac-client.readthedocs.io>`_ (an
 whole box. Each layer is reprojected **once**, from the source files to that grid, with
 the resampling its values need (nearest for classes and depths, bilinear for elevation and
 temperature; population counts are read on their own grid and moved by a rule that keeps
-the total, :func:`regrid_counts`). The result is a Cloud-Optimized GeoTIFF written with
-:func:`urbanrisk.layers.write_raster`, tagged with its ``units``, nodata and provenance
-(``source``, ``product``, ``version``, ``licence``, ``credit``, ``accessed``), so the
-input contract reads it without guesses.
+the total, :func:`urbanrisk.layers.reproject_counts`). The result is a Cloud-Optimized
+GeoTIFF written with :func:`urbanrisk.layers.write_raster`, tagged with its ``units``,
+nodata and provenance (``source``, ``product``, ``version``, ``licence``, ``credit``,
+``accessed``), so the input contract reads it without guesses.
 
 Why odc-stac and not stackstac: odc-stac loads onto any target grid we give it (a
 ``GeoBox``) in one warp per source file and mosaics overlapping tiles, it works from the
@@ -42,13 +42,14 @@ import pyproj
 import xarray as xr
 from shapely.geometry import box, shape
 
-from urbanrisk.layers import raster_from_array, write_raster
+from urbanrisk.errors import SourceUnavailableError
+from urbanrisk.layers import raster_from_array, reproject_counts, write_raster
 from urbanrisk.sources.area import BBox, check_bbox, local_crs, projected_bounds
-from urbanrisk.sources.cache import Cache, CacheKey, SourceUnavailableError
+from urbanrisk.sources.cache import Cache, CacheKey
 from urbanrisk.sources.provenance import Provenance
 
 __all__ = ["Product", "PRODUCTS", "PLANETARY_COMPUTER", "find_items", "fetch_raster",
-           "regrid_counts", "landsat_clear"]
+           "landsat_clear"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ class Product:
     units : str or None
         Units of the values after ``scale``/``offset`` (``None``: class codes).
     resampling : str
-        ``nearest``, ``bilinear`` or ``sum`` (counts, :func:`regrid_counts`).
+        ``nearest``, ``bilinear`` or ``sum`` (counts,
+        :func:`urbanrisk.layers.reproject_counts`).
     nodata : float or None
         The value the files use for no data, when the items do not say.
     scale, offset : float
@@ -299,35 +301,16 @@ def landsat_clear(qa: np.ndarray) -> np.ndarray:
     return finite & ~bad
 
 
-def regrid_counts(src: xr.DataArray, *, crs: pyproj.CRS, resolution_m: float) -> xr.DataArray:
-    """Move a grid of counts (people) to ``crs`` without creating or losing anyone.
+def _counts_onto_city_grid(src: xr.DataArray, *, crs: pyproj.CRS,
+                           resolution_m: float) -> xr.DataArray:
+    """Move counts (people) onto a grid in ``crs`` covering every source cell, keeping the total.
 
-    GDAL's ``sum`` resampling shares each source cell among the target cells it overlaps;
-    the target grid covers every source cell, so the few per cent GDAL loses at cell
-    edges are put back by scaling to the source total, which is kept exactly.
-
-    Examples
-    --------
-    >>> src = raster_from_array(np.ones((4, 4)), crs=4326, transform=(0.001, 0, 24.93, 0,
-    ...                         -0.001, 60.17), units="people")
-    >>> out = regrid_counts(src, crs=pyproj.CRS(32635), resolution_m=100.0)
-    >>> round(float(out.sum()), 9), out.rio.crs.to_epsg(), out.attrs["units"]
-    (16.0, 32635, 'people')
+    The grid has its edges on multiples of ``resolution_m`` (as the other products'
+    grids); :func:`urbanrisk.layers.reproject_counts` does the move.
     """
-    from rasterio.enums import Resampling
-
     geobox = _grid_of_bounds(src.rio.transform_bounds("EPSG:4326", densify_pts=21), crs,
                              resolution_m)
-    t = geobox.affine
-    h, w = geobox.shape
-    out = src.rio.reproject(crs.to_string(), shape=(h, w), transform=t, nodata=np.nan,
-                            resampling=Resampling.sum)
-    total_in = float(src.sum(skipna=True))
-    total_out = float(out.sum(skipna=True))
-    if total_out > 0:
-        out = out * (total_in / total_out)
-    out.attrs = {**src.attrs}
-    return out
+    return reproject_counts(src, crs, transform=geobox.affine, shape=tuple(geobox.shape))
 
 
 def _grid_of_bounds(bounds_4326: Sequence[float], crs: pyproj.CRS, resolution_m: float):
@@ -449,7 +432,7 @@ def _read(p: Product, items: list, bbox: BBox, crs: pyproj.CRS,
         native = _native_grid(items[0], p.asset, bbox, patch_url)
         raw = _load(items, p, p.asset, native, "nearest", nodata, patch_url)
         src = _as_raster(raw.isel(time=0).values * scale + offset, native, p)
-        out = regrid_counts(src, crs=crs, resolution_m=p.resolution_m)
+        out = _counts_onto_city_grid(src, crs=crs, resolution_m=p.resolution_m)
         out.name = p.layer
         return out, items
     grid = _grid(bbox, crs, p.resolution_m)
