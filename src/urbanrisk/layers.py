@@ -95,6 +95,7 @@ __all__ = [
     "normalize_units",
     "bounds_of",
     "is_dask_backed",
+    "reproject_counts",
 ]
 
 logger = logging.getLogger(__name__)
@@ -455,7 +456,7 @@ def require_projected(
         # (NaN marks the cells outside the source: an integer grid cannot hold it)
         counts = normalize_units(layer.attrs.get("units")) == "people"
         if counts:
-            out = _reproject_counts(src, utm, resolution_m)
+            out = reproject_counts(src, utm, resolution_m=resolution_m)
         else:
             out = src.rio.reproject(utm, resolution=resolution_m, nodata=np.nan)
         out.attrs.update({k: v for k, v in layer.attrs.items() if k not in out.attrs})
@@ -468,22 +469,123 @@ def require_projected(
     return out
 
 
-def _reproject_counts(src: xr.DataArray, crs: pyproj.CRS, resolution_m: float) -> xr.DataArray:
+def reproject_counts(
+    counts: xr.DataArray,
+    crs: pyproj.CRS | str | int,
+    *,
+    resolution_m: float | None = None,
+    transform: Affine | None = None,
+    shape: tuple[int, int] | None = None,
+) -> xr.DataArray:
     """Reproject a raster of counts (people) so that no one is created or lost.
 
-    Nearest-neighbour would copy a cell's people into every finer output cell. GDAL's
-    ``sum`` resampling shares them by overlap; its edge losses (a few per cent) are then
-    put back by rescaling to the source total, which stays exact.
+    Nearest-neighbour would copy a cell's people into every finer output cell, and bilinear
+    would average them. GDAL's ``sum`` resampling shares each source cell's count among the
+    output cells it overlaps; the few per cent it loses at cell edges are put back by
+    rescaling to the source total (per slice of an extra dimension), which stays exact.
+    :func:`require_projected` uses it for rasters in ``people``, and
+    :mod:`urbanrisk.sources` to move GHS-POP onto a city's grid.
+
+    Parameters
+    ----------
+    counts : xarray.DataArray
+        Counts per cell (NaN = no data), with a CRS; ``(y, x)`` and at most one extra
+        dimension. Integer counts are returned as floats (NaN marks cells outside the source).
+    crs : pyproj.CRS, str or int
+        Target CRS.
+    resolution_m : float, optional
+        Cell size of the output, in the target CRS's units; the output grid then covers the
+        whole source. Give this, or ``transform`` and ``shape``.
+    transform : affine.Affine, optional
+        Transform of a fixed output grid (e.g. a city grid with edges on cell multiples).
+    shape : tuple of int, optional
+        ``(rows, cols)`` of that grid. It must cover the source (to within one output cell):
+        the rescaling would otherwise move the people outside it in.
+
+    Returns
+    -------
+    xarray.DataArray
+        The counts on the new grid, same name and ``attrs`` (``units`` kept).
+
+    Raises
+    ------
+    MissingCRSError
+        ``counts`` has no CRS.
+    InputValueError
+        Neither or both of ``resolution_m`` and ``transform``/``shape``.
+    GridError
+        The fixed grid does not cover the source; clip the source first
+        (``counts.rio.clip_box(...)``) or give a larger grid.
+
+    Examples
+    --------
+    Four 10 m cells holding 1, 2, 3 and 4 people become one 20 m cell holding 10:
+
+    >>> people = raster_from_array(np.array([[1.0, 2.0], [3.0, 4.0]]), crs=3067,
+    ...                            transform=(10, 0, 0, 0, -10, 20), units="people")
+    >>> out = reproject_counts(people, 3067, resolution_m=20.0)
+    >>> out.shape, float(out.sum()), out.attrs["units"]
+    ((1, 1), 10.0, 'people')
+
+    Sixteen people on a 0.001 degree grid in Helsinki keep their total in UTM zone 35 N:
+
+    >>> deg = raster_from_array(np.ones((4, 4)), crs=4326,
+    ...                         transform=(0.001, 0, 24.93, 0, -0.001, 60.17), units="people")
+    >>> round(float(reproject_counts(deg, 32635, resolution_m=25.0).sum()), 9)
+    16.0
     """
     from rasterio.enums import Resampling
 
-    out = src.rio.reproject(crs, resolution=resolution_m, nodata=np.nan,
-                            resampling=Resampling.sum)
-    total_in = float(src.sum(skipna=True))
-    total_out = float(out.sum(skipna=True))
-    if total_out > 0:
-        out = out * (total_in / total_out)
-    return out
+    require_crs(counts, name=_label(counts, None))
+    require_dims(counts, name=_label(counts, None))
+    extra = [d for d in counts.dims if d not in ("y", "x")]
+    if len(extra) > 1:
+        raise DimensionError(
+            f"{_label(counts, None)} has extra dims {extra}; reproject_counts takes at most "
+            "one. Select or stack them first.")
+    target = pyproj.CRS.from_user_input(crs)
+    fixed = transform is not None or shape is not None
+    if (resolution_m is not None) == fixed or (fixed and (transform is None or shape is None)):
+        raise InputValueError(
+            "reproject_counts needs either resolution_m= or both transform= and shape= "
+            "(the output grid), not both and not neither")
+    src = counts if np.issubdtype(counts.dtype, np.floating) else counts.astype("float64")
+    if fixed:
+        _require_covers(src, target, Affine(*tuple(transform)[:6]), shape)
+        out = src.rio.reproject(target, shape=tuple(shape), transform=transform,
+                                nodata=np.nan, resampling=Resampling.sum)
+    else:
+        res = require_positive(resolution_m, name="resolution_m")
+        out = src.rio.reproject(target, resolution=res, nodata=np.nan,
+                                resampling=Resampling.sum)
+    space_in = (src.rio.y_dim, src.rio.x_dim)
+    space_out = (out.rio.y_dim, out.rio.x_dim)
+    total_in = src.sum(space_in, skipna=True)
+    total_out = out.sum(space_out, skipna=True)
+    factor = xr.where(total_out > 0, total_in / total_out.where(total_out > 0), 1.0)
+    scaled = out * factor
+    scaled.attrs = {**{k: v for k, v in counts.attrs.items() if k != "_FillValue"},
+                    **({"_FillValue": out.attrs["_FillValue"]} if "_FillValue" in out.attrs
+                       else {})}
+    scaled.name = counts.name
+    return scaled.rio.write_crs(target)
+
+
+def _require_covers(src: xr.DataArray, crs: pyproj.CRS, transform: Affine,
+                    shape: Sequence[int]) -> None:
+    """Refuse a fixed output grid that leaves part of the source (beyond one cell) outside."""
+    rows, cols = (int(n) for n in shape)
+    x0, y0 = transform * (0, 0)
+    x1, y1 = transform * (cols, rows)
+    tol = max(abs(transform.a), abs(transform.e))
+    gx0, gx1, gy0, gy1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+    sx0, sy0, sx1, sy1 = src.rio.transform_bounds(crs.to_string(), densify_pts=21)
+    if sx0 < gx0 - tol or sy0 < gy0 - tol or sx1 > gx1 + tol or sy1 > gy1 + tol:
+        raise GridError(
+            f"the output grid ({gx0:.1f}, {gy0:.1f}, {gx1:.1f}, {gy1:.1f}) does not cover "
+            f"{_label(src, None)} ({sx0:.1f}, {sy0:.1f}, {sx1:.1f}, {sy1:.1f}, in "
+            f"{crs.to_string()}); the counts outside it would be moved in. Clip the source "
+            "to the grid first (da.rio.clip_box(...)) or give a grid that covers it.")
 
 
 def _finest_resolution_m(da: xr.DataArray) -> float:
@@ -1333,6 +1435,9 @@ def raster_from_array(
 ) -> xr.DataArray:
     """Build a georeferenced DataArray from a numpy array (rows top to bottom).
 
+    The values are not copied: like ``xarray.DataArray(values)``, the result is a view of
+    ``values`` (copy the array first if you will change it afterwards).
+
     Parameters
     ----------
     values : numpy.ndarray
@@ -1382,7 +1487,10 @@ def raster_from_array(
     # An "EPSG:nnnn" string keeps the authority code through rioxarray (a pyproj CRS object
     # goes through WKT and can come back as an equivalent code, e.g. 25835 for 3067).
     crs_input = pyproj.CRS.from_user_input(crs).to_string()
-    da = da.rio.write_crs(crs_input).rio.write_transform(t)
+    # in place on the array just built: rio.write_crs(...).rio.write_transform(...) would
+    # copy every value twice to attach two attributes
+    da.rio.write_crs(crs_input, inplace=True)
+    da.rio.write_transform(t, inplace=True)
     if units is not None:
         da.attrs["units"] = normalize_units(units)
     return da
@@ -1632,12 +1740,13 @@ def write_raster(
             out = out.fillna(nodata)
     else:
         nd = nodata
-    out = out.copy()
+    # a shallow copy: the caller's attrs and encoding are replaced, never its values
+    out = out.copy(deep=False)
     out.attrs = {k: v for k, v in out.attrs.items() if isinstance(v, str | int | float)}
     out.attrs.pop("_FillValue", None)
     out.encoding = {}
     if nd is not None:
-        out = out.rio.write_nodata(nd, encoded=False)
+        out.rio.write_nodata(nd, encoded=False, inplace=True)
     with atomic_path(path, overwrite=overwrite) as tmp:
         out.rio.to_raster(tmp, driver="COG", compress=compress, tags=tags)
     return Path(path)

@@ -25,15 +25,22 @@ the cell-centre rule of rasterstats, so a footprint smaller than a cell is never
 zero cells. Lines are split exactly at cell boundaries.
 
 **Large rasters.** :func:`sample_points`, :func:`polygon_exposure` and :func:`line_exposure`
-accept dask-backed rasters (``read_raster(path, chunks=...)``) and read only the cells the
-assets touch, chunk by chunk (dask's point-wise ``vindex``), so memory is bounded by the
-chunk size, not the raster; results equal the numpy path exactly. The population functions
-resample the hazard onto the population grid, which is small, and load the hazard whole.
+accept a file path or a dask-backed raster (``read_raster(path, chunks=...)``) and read only
+the cells the assets touch, so memory is bounded by a few tiles, not by the raster; results
+equal the in-memory path exactly. Points and lines are read chunk by chunk (dask's
+point-wise ``vindex``). Footprints are grouped by the 512 x 512-cell tile holding their
+bounding box's first cell, and each group reads the one window spanning its footprints --
+straight from the file with rasterio when the raster is the file as opened (the next window
+read in a background thread while the current one is summarised), otherwise from the dask
+chunks, each computed once -- and the exact coverage and the statistics are computed
+together, cell by cell, without a table of (footprint, cell) pairs. The population
+functions resample the hazard onto the population grid, chunk by chunk for a dask hazard.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from typing import Literal
 
@@ -95,7 +102,7 @@ def _base_name(hazard: xr.DataArray, units: str, column: str | None) -> str:
 # --------------------------------------------------------------------------------------
 def sample_points(
     points: gpd.GeoDataFrame,
-    hazard: xr.DataArray,
+    hazard: xr.DataArray | str | os.PathLike,
     *,
     method: Literal["nearest", "bilinear"] = "nearest",
     column: str | None = None,
@@ -108,9 +115,10 @@ def sample_points(
     ----------
     points : geopandas.GeoDataFrame
         Point assets; reprojected to the raster's CRS if needed.
-    hazard : xarray.DataArray
+    hazard : xarray.DataArray or path
         Hazard raster with ``attrs["units"]`` (converted to the canonical unit, e.g. feet to
-        metres); extra dims (e.g. ``return_period``) give one column per band.
+        metres); extra dims (e.g. ``return_period``) give one column per band. A file path
+        is opened lazily and only the cells under the points are read.
     method : {"nearest", "bilinear"}, default "nearest"
         ``"nearest"`` takes the value of the cell containing the point; ``"bilinear"``
         interpolates between the four nearest cell centres (edge cells are extended
@@ -147,7 +155,7 @@ def sample_points(
     >>> sample_points(pts, depth, method="bilinear")["flood_depth_m"].round(2).tolist()
     [0.0, 1.5, nan]
     """
-    hazard, units, extra = check_hazard(hazard)
+    hazard, units, extra = check_hazard(hazard, allow_path=True)
     _check_layout(layout)
     if method not in ("nearest", "bilinear"):
         raise InputValueError(f"method must be 'nearest' or 'bilinear', got {method!r}.")
@@ -311,7 +319,7 @@ def _input_positions(given: np.ndarray, prepared: np.ndarray) -> np.ndarray:
 
 def polygon_exposure(
     polygons: gpd.GeoDataFrame,
-    hazard: xr.DataArray,
+    hazard: xr.DataArray | str | os.PathLike,
     *,
     stats: Sequence[str] = ("max", "mean", "fraction_above"),
     threshold: float = 0.0,
@@ -346,8 +354,10 @@ def polygon_exposure(
     ----------
     polygons : geopandas.GeoDataFrame
         Footprints (Polygon / MultiPolygon); reprojected to the raster's CRS if needed.
-    hazard : xarray.DataArray
-        Hazard raster with units; extra dims give one column per band.
+    hazard : xarray.DataArray or path
+        Hazard raster with units; extra dims give one column per band. A file path, or a
+        raster opened lazily (``read_raster(path, chunks=...)``), is read window by window:
+        only the tiles the footprints touch, a few at a time (see "Large rasters" above).
     stats : sequence of str, default ("max", "mean", "fraction_above")
         Any of ``max``, ``min``, ``mean``, ``sum``, ``coverage``, ``fraction_above``,
         ``mean_above``.
@@ -393,7 +403,7 @@ def polygon_exposure(
        flood_depth_m_max  flood_depth_m_mean  flood_depth_m_fraction_above_0
     0                3.0                 1.5                            0.75
     """
-    hazard, units, extra = check_hazard(hazard)
+    hazard, units, extra = check_hazard(hazard, allow_path=True)
     _check_layout(layout)
     stats = [stats] if isinstance(stats, str) else list(stats)
     bad = [s for s in stats if s not in _POLY_STATS]
@@ -407,9 +417,9 @@ def polygon_exposure(
     )
     grid = grid_of(hazard)
     labels = _grid.band_labels(hazard, extra)
-    cov = _grid.polygon_coverage(polys.geometry.to_numpy(), grid)
-    values = _grid.cell_values(hazard, extra, cov.row, cov.col, nodata_as=nodata_as)
-    results = _zonal_stats(cov, values, stats, threshold)
+    sums = _grid.polygon_sums(polys.geometry.to_numpy(), grid, _grid.band_source(hazard, extra),
+                              threshold=threshold, nodata_as=nodata_as)
+    results = _zonal_stats(sums, stats)
     base = _base_name(hazard, units, column)
     touches = results["_touches"]
     _grid.warn_outside("polygons", int((~touches).sum()), len(polys),
@@ -433,54 +443,30 @@ def polygon_exposure(
     return record_units(out, hazard, col_units)
 
 
-def _zonal_stats(
-    cov: _grid.Coverage, values: np.ndarray, stats: Sequence[str], threshold: float
-) -> dict[str, np.ndarray]:
-    """Statistics per polygon from ``values`` (k, m): band values at the coverage cells."""
-    n = cov.n
-    k = values.shape[0]
-    g, c = cov.geom, cov.frac
-    res: dict[str, np.ndarray] = {s: np.full((k, n), np.nan) for s in stats}
-    valid_any = np.zeros(n, bool)
-    # group boundaries (coverage entries are grouped by geometry, in order)
-    counts = np.bincount(g, minlength=n)
-    starts = np.zeros(n, np.int64)
-    np.cumsum(counts[:-1], out=starts[1:])
-    has = counts > 0
-    area = np.where(cov.area_cells > 0, cov.area_cells, np.nan)
-    for b in range(k):
-        vals = values[b]
-        ok = ~np.isnan(vals)
-        wsum = np.bincount(g, weights=np.where(ok, c, 0.0), minlength=n)
-        valid = wsum > 0
-        valid_any |= valid
-        if "mean" in res or "sum" in res:
-            s = np.bincount(g, weights=np.where(ok, c * vals, 0.0), minlength=n)
-            if "sum" in res:
-                res["sum"][b] = np.where(valid, s, np.nan)
-            if "mean" in res:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    res["mean"][b] = np.where(valid, s / wsum, np.nan)
-        if "coverage" in res:
-            res["coverage"][b] = np.where(has, wsum / area, np.nan)
-        if "fraction_above" in res or "mean_above" in res:
-            wet_c = np.where(ok & (vals > threshold), c, 0.0)
-            wet = np.bincount(g, weights=wet_c, minlength=n)
-            if "fraction_above" in res:
-                res["fraction_above"][b] = np.where(valid, np.minimum(wet / area, 1.0), np.nan)
-            if "mean_above" in res:
-                s_wet = np.bincount(g, weights=wet_c * np.where(ok, vals, 0.0), minlength=n)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    res["mean_above"][b] = np.where(wet > 0, s_wet / wet, np.nan)
-        for stat, fill, red in (("max", -np.inf, np.maximum), ("min", np.inf, np.minimum)):
-            if stat in res and len(vals):
-                filled = np.where(ok, vals, fill)
-                r = red.reduceat(filled, starts[has])
-                col = np.full(n, np.nan)
-                col[has] = r
-                res[stat][b] = np.where(valid, col, np.nan)
-    res["_valid"] = valid_any
-    res["_touches"] = has
+def _zonal_stats(sums: _grid.PolygonSums, stats: Sequence[str]) -> dict[str, np.ndarray]:
+    """Statistics ``(k, n)`` per band and polygon from the coverage-weighted sums."""
+    res: dict[str, np.ndarray] = {}
+    valid = sums.wsum > 0
+    touched = np.broadcast_to(sums.touched, valid.shape)
+    area = np.where(sums.area_cells > 0, sums.area_cells, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for stat in stats:
+            if stat == "sum":
+                res[stat] = np.where(valid, sums.vsum, np.nan)
+            elif stat == "mean":
+                res[stat] = np.where(valid, sums.vsum / sums.wsum, np.nan)
+            elif stat == "coverage":
+                res[stat] = np.where(touched, sums.wsum / area, np.nan)
+            elif stat == "fraction_above":
+                res[stat] = np.where(valid, np.minimum(sums.wet / area, 1.0), np.nan)
+            elif stat == "mean_above":
+                res[stat] = np.where(sums.wet > 0, sums.wet_sum / sums.wet, np.nan)
+            elif stat == "max":
+                res[stat] = np.where(valid, sums.vmax, np.nan)
+            elif stat == "min":
+                res[stat] = np.where(valid, sums.vmin, np.nan)
+    res["_valid"] = valid.any(axis=0)
+    res["_touches"] = sums.touched
     return res
 
 
@@ -489,7 +475,7 @@ def _zonal_stats(
 # --------------------------------------------------------------------------------------
 def line_exposure(
     lines: gpd.GeoDataFrame,
-    hazard: xr.DataArray,
+    hazard: xr.DataArray | str | os.PathLike,
     *,
     bins: Sequence[float],
     labels: Sequence[str] | None = None,
@@ -507,8 +493,9 @@ def line_exposure(
         LineString / MultiLineString features (roads, pipes), reprojected to the raster's
         CRS if needed. Lengths are measured in that CRS, which is in metres (a raster in
         degrees or feet is reprojected to the local UTM zone first).
-    hazard : xarray.DataArray
-        Hazard raster with units; extra dims are kept as columns of the output.
+    hazard : xarray.DataArray or path
+        Hazard raster with units; extra dims are kept as columns of the output. A file
+        path is opened lazily and only the cells under the lines are read.
     bins : sequence of float
         Strictly increasing class edges, in the hazard's canonical units (metres for a
         depth, also when the raster is in feet). Classes are right-closed:
@@ -546,7 +533,7 @@ def line_exposure(
     0        0       <= 0 m         -inf          0.0       1.0
     1        0      > 0.5 m          0.5          inf       1.0
     """
-    hazard, units, extra = check_hazard(hazard)
+    hazard, units, extra = check_hazard(hazard, allow_path=True)
     edges = check_bins(bins)
     names = list(labels) if labels is not None else class_labels(edges, units)
     if len(names) != len(edges) + 1:
