@@ -11,23 +11,31 @@ all-pairs Dijkstra on -ln p, then once more for the landscape without each patch
 It is far too slow to finish, so it is timed on a few removals and extrapolated to all n
 (said in the output). Values are compared on those removals (relative 1e-9).
 
+The previous engine (one Dijkstra per removal over the affected subtree, with a heap) is
+kept as ``node_terms(..., legacy=True)``; with ``--legacy`` (default for <= 2,000 patches)
+it is run on the same landscape and every dPC value is compared (relative to its dPC).
+
 Usage::
 
-    .venv/bin/python benchmarks/bench_connectivity.py            # 500 patches
-    .venv/bin/python benchmarks/bench_connectivity.py 500 5000   # both sizes
+    .venv/bin/python benchmarks/bench_connectivity.py                 # 500 patches
+    .venv/bin/python benchmarks/bench_connectivity.py 2000 5000       # both sizes
+    .venv/bin/python benchmarks/bench_connectivity.py 5000 --legacy   # also time the old engine
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time
+from unittest import mock
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 
-from urbanrisk.green import DispersalKernel, node_importance, patch_graph
+from urbanrisk.green import DispersalKernel, _engine, node_importance, patch_graph
+from urbanrisk.green import metrics as _metrics
 
 
 def landscape(n: int, seed: int = 42, links: float = 20.0):
@@ -67,7 +75,14 @@ def nx_importance_of(g: nx.Graph, a: dict, k: float, num: float, node) -> tuple:
     return d, intra, flux, d - intra - flux
 
 
-def run(n: int, removals: int) -> None:
+def legacy_importance(g, kernel):
+    """node_importance through the previous engine (per-removal Dijkstra with a heap)."""
+    old = functools.partial(_engine.node_terms, legacy=True)
+    with mock.patch.object(_metrics, "node_terms", old):
+        return node_importance(g, kernel=kernel)
+
+
+def run(n: int, removals: int, legacy: bool) -> None:
     g, thr = landscape(n)
     kernel = DispersalKernel(distance_m=thr / 2, probability=0.5)
     degree = 2 * g.number_of_edges() / n
@@ -79,6 +94,15 @@ def run(n: int, removals: int) -> None:
     ours = node_importance(g, kernel=kernel)
     t_ours = time.perf_counter() - t0
     print(f"urbanrisk  PC + dPC (intra, flux, connector) for all {n} patches: {t_ours:.2f} s")
+    if legacy:
+        t0 = time.perf_counter()
+        prev = legacy_importance(g, kernel)
+        t_prev = time.perf_counter() - t0
+        diff = np.abs(ours.to_numpy() - prev.to_numpy()) / prev[["dPC"]].to_numpy()
+        print(f"previous   engine (per-removal Dijkstra, heap): {t_prev:.2f} s -> speed-up "
+              f"{t_prev / t_ours:.1f}x; every dPC fraction, max diff relative to its dPC "
+              f"{diff.max():.1e} (numerator rel. diff "
+              f"{abs(ours.attrs['numerator'] / prev.attrs['numerator'] - 1):.1e})")
 
     h = nx.Graph()
     h.add_nodes_from(g.nodes)
@@ -142,6 +166,7 @@ def run(n: int, removals: int) -> None:
 
 
 if __name__ == "__main__":
-    sizes = [int(x) for x in sys.argv[1:]] or [500]
+    args = [x for x in sys.argv[1:] if not x.startswith("--")]
+    sizes = [int(x) for x in args] or [500]
     for size in sizes:
-        run(size, removals=3)
+        run(size, removals=3, legacy="--legacy" in sys.argv or size <= 2000)

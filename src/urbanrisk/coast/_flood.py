@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit
 
@@ -145,3 +146,64 @@ def _flood_packed(zf, sk, zord, skord, lin, out, closed, heap, pit):
             else:
                 out[j] = zj
                 size = packed_push(heap, size, (_ordered(zord[j]) << shift) | np.uint64(j))
+
+
+# --------------------------------------------------------------------------------------
+# First year reached: one pass over the cells
+# --------------------------------------------------------------------------------------
+_BLOCK = 4096
+
+
+def first_years(conn, series, years):
+    """First year with ``running max(series[k]) >= conn`` for every cell and row ``k``.
+
+    ``conn`` is any array of connection levels (NaN: never, as are values above every
+    level); ``series`` is ``(K, T)`` water levels and ``years`` their ``T`` years. Returns
+    ``(K, conn.size)`` float32 years (NaN where not reached).
+
+    All ``K`` running maxima are merged into one sorted list of distinct thresholds ``u``.
+    A cell's answer for every row depends only on its rank ``#{u < c}`` (the smallest
+    threshold at or above it), so a table ``rank -> year`` per row is built once
+    (``K x len(u)`` binary searches) and each cell costs one binary search in ``u`` and
+    ``K`` table reads, in parallel over blocks of cells.
+    """
+    c = np.ascontiguousarray(conn).ravel()
+    cm = np.maximum.accumulate(np.asarray(series, dtype="float64"), axis=1)
+    u = np.unique(cm)
+    yrs = np.append(np.asarray(years, dtype="float32"), np.float32(np.nan))
+    table = np.empty((u.size + 1, cm.shape[0]), dtype="float32")
+    for k in range(cm.shape[0]):
+        table[:, k] = yrs[np.searchsorted(cm[k], np.append(u, np.inf), side="left")]
+    table[u.size, :] = np.nan  # above every threshold (and NaN cells)
+    out = np.empty((cm.shape[0], c.size), dtype="float32")
+    _first_years_kernel(c, u, table, out)
+    return out
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _first_years_kernel(c, u, table, out):
+    n = c.size
+    nu = u.size
+    nk = table.shape[1]
+    nblocks = (n + _BLOCK - 1) // _BLOCK
+    for b in numba.prange(nblocks):
+        lo = b * _BLOCK
+        hi = min(lo + _BLOCK, n)
+        rank = np.empty(hi - lo, dtype=np.int64)
+        for i in range(lo, hi):
+            v = np.float64(c[i])
+            if np.isnan(v):
+                rank[i - lo] = nu
+                continue
+            a = 0
+            z = nu
+            while a < z:  # first index with u >= v
+                mid = (a + z) >> 1
+                if u[mid] < v:
+                    a = mid + 1
+                else:
+                    z = mid
+            rank[i - lo] = a
+        for k in range(nk):
+            for i in range(lo, hi):
+                out[k, i] = table[rank[i - lo], k]

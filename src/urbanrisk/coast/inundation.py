@@ -51,7 +51,7 @@ import pandas as pd
 import xarray as xr
 from scipy.special import ndtr
 
-from urbanrisk.coast._flood import _OFF4, _OFF8, priority_flood
+from urbanrisk.coast._flood import _OFF4, _OFF8, first_years, priority_flood
 from urbanrisk.errors import DimensionError, GridError, InputValueError, InsufficientMemoryError
 from urbanrisk.layers import (
     is_dask_backed,
@@ -213,9 +213,10 @@ def _sea_mask(sea: xr.DataArray, raw_dem: xr.DataArray, dem: xr.DataArray) -> np
         sea = raw_dem.copy(data=np.asarray(sea.values))
         sea.attrs = {}
         sea.encoding = {}
-        sea = sea.rio.write_nodata(None)
+        sea.rio.write_nodata(None, inplace=True)  # a new object: no copy to set metadata
     elif sea.rio.crs is None:
-        sea = sea.rio.write_crs(raw_dem.rio.crs)
+        sea = sea.copy(deep=False)  # the caller's mask is not changed, nor copied whole
+        sea.rio.write_crs(raw_dem.rio.crs, inplace=True)
     sea = sea.astype("float64")
     sea = prepare_raster(sea, name="sea", allow_empty=True)
     try:
@@ -715,7 +716,9 @@ def _wrap(values: np.ndarray, levels: xr.DataArray, grid: xr.DataArray, name: st
     coords = {d: levels[d] for d in levels.dims if d in levels.coords}
     coords.update({"y": grid["y"], "x": grid["x"]})
     out = xr.DataArray(values, dims=dims, coords=coords, name=name, attrs=attrs)
-    out = out.rio.write_crs(grid.rio.crs).rio.write_transform(grid.rio.transform())
+    # a new object: attach the grid in place (write_crs(...) without inplace copies it)
+    out.rio.write_crs(grid.rio.crs, inplace=True)
+    out.rio.write_transform(grid.rio.transform(), inplace=True)
     return out
 
 
@@ -1169,26 +1172,6 @@ def _connection_values(connection: object) -> xr.DataArray:
     return xr.DataArray(_numeric_array(connection, "connection"))
 
 
-def _first_years(conn: np.ndarray, series: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """First year with ``running max(series_k) >= conn`` for each row k of ``series``.
-
-    ``conn`` is sorted once; then, per series, the cells between consecutive thresholds of
-    the sorted order share a year (one ``repeat`` and one scatter per series instead of a
-    binary search per cell).
-    """
-    c = conn.astype("float64").ravel()
-    order = np.argsort(c, kind="stable")
-    cs = c[order]
-    yrs = np.append(years.astype("float32"), np.float32(np.nan))
-    out = np.empty((series.shape[0], c.size), dtype="float32")
-    for k in range(series.shape[0]):
-        cm = np.maximum.accumulate(series[k].astype("float64"))
-        bounds = np.searchsorted(cs, cm, side="right")  # cells <= threshold j come first
-        counts = np.diff(np.concatenate(([0], bounds, [c.size])))
-        out[k, order] = np.repeat(yrs, counts)
-    return out
-
-
 def first_flood_year(
     connection: xr.DataArray | pd.Series | np.ndarray,
     levels: xr.DataArray,
@@ -1238,14 +1221,16 @@ def first_flood_year(
     other = [d for d in levels.dims if d != "year"]
     lv = _in_precision(levels.transpose(*other, "year").values, conn_da.dtype)
     flat = lv.reshape(-1, years.size)
-    out = _first_years(conn_da.values, flat, years)
+    out = first_years(conn_da.values, flat, years)
     out = out.reshape(tuple(levels.sizes[d] for d in other) + conn_da.shape)
     coords = {d: levels[d] for d in other if d in levels.coords}
     coords.update({d: conn_da[d] for d in conn_da.dims if d in conn_da.coords})
     res = xr.DataArray(out, dims=[*other, *conn_da.dims], coords=coords, name="first_flood_year",
                        attrs={"units": "year"})
     if _is_raster(conn_da):
-        res = res.rio.write_crs(conn_da.rio.crs).rio.write_transform(conn_da.rio.transform())
+        # a new object: attach the grid in place (write_crs(...) without inplace copies it)
+        res.rio.write_crs(conn_da.rio.crs, inplace=True)
+        res.rio.write_transform(conn_da.rio.transform(), inplace=True)
     return res
 
 
