@@ -44,7 +44,9 @@ def test_a_signal_at_any_moment_ends_with_one_line_and_no_leftovers(tmp_path, si
         time.sleep(delay)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
-        if proc.returncode in (0, 4):  # finished before the signal came: nothing to show
+        if proc.returncode in (0, 4) or (proc.returncode == -sig and out.exists()):
+            # finished before the signal came (it may land after main() restored the
+            # default handlers, on the way out): nothing to show
             continue
         assert proc.returncode == code, (delay, err)
         assert err == f"urbanrisk: {word}\n", (delay, err)
