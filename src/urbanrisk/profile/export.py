@@ -60,7 +60,7 @@ from urbanrisk.layers import atomic_path, output_error, write_raster, write_tabl
 from urbanrisk.maps import save_map
 from urbanrisk.profile.indicators import registry_table
 from urbanrisk.profile.reporting import reporting_sheets, sheet_titles, write_reporting
-from urbanrisk.profile.results import interrupted
+from urbanrisk.profile.results import interrupted, slug
 from urbanrisk.report import ReportMap, profile_report_html
 from urbanrisk.sources import Provenance, read_provenance
 
@@ -115,7 +115,7 @@ def package_versions() -> dict[str, str]:
 
 def _safe(name: str) -> str:
     """File-safe lower-case stem: ``"SSP5-8.5 q0.5"`` → ``"ssp5_8_5_q0_5"``."""
-    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_") or "layer"
+    return slug(name) or "layer"
 
 
 def _inside(root: Path, rel: str) -> Path:

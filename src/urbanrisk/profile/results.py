@@ -7,6 +7,7 @@ module sits below both, so neither imports the other in a circle.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import xarray as xr
 
-__all__ = ["AnalysisResult", "AnalysisUnavailable", "MapSpec", "interrupted"]
+__all__ = ["AnalysisResult", "AnalysisUnavailable", "MapSpec", "interrupted", "slug"]
 
 
 class AnalysisUnavailable(Exception):  # noqa: N818 - a signal, not an error for users
@@ -75,3 +76,14 @@ def interrupted(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def slug(text: str) -> str:
+    """File/column-safe lower-case name: ``"SSP5-8.5 q0.5"`` → ``"ssp5_8_5_q0_5"``.
+
+    Examples
+    --------
+    >>> slug("SSP5-8.5 q0.5")
+    'ssp5_8_5_q0_5'
+    """
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")

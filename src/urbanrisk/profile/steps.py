@@ -17,7 +17,6 @@ than filled with made-up numbers.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -119,6 +118,7 @@ from urbanrisk.profile.results import (
     AnalysisUnavailable,
     MapSpec,
     interrupted,
+    slug,
 )
 
 logger = logging.getLogger(__name__)
@@ -144,11 +144,6 @@ class Context:
     def credit(self) -> str:
         """Data credit for maps."""
         return self.config.credit
-
-
-def slug(text: str) -> str:
-    """File/column-safe lower-case name: ``"SSP5-8.5 q0.5"`` → ``"ssp5_8_5_q0_5"``."""
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
 
 
 def rp_label(rp: Any) -> str:
