@@ -344,3 +344,17 @@ def test_occupancy_mapping_is_data_with_an_override():
     m = jrc_max_damage_for_occupancy("FIN", ["public"], depreciation_factor=0.5)
     assert m["public"] == pytest.approx(jrc_max_damage_m2("FIN", "commercial",
                                                           depreciation_factor=0.5))
+
+
+def test_flood_risk_keeps_damage_per_asset_and_event_as_a_typed_table():
+    import pandas as pd
+
+    from urbanrisk.hazard import flood_risk
+
+    long = pd.DataFrame({"feature": ["a", "a", "b", "b"], "return_period": [10, 100, 10, 100],
+                         "damage": [100.0, 1000.0, 0.0, 50.0]})
+    r = flood_risk(long, rule="lower_step")
+    got = r.per_event.set_index(["feature", "return_period"])["damage"]
+    assert got[("a", 100)] == pytest.approx(1000.0)
+    assert got[("b", 10)] == pytest.approx(0.0)
+    assert list(r.per_event.columns) == ["feature", "return_period", "damage"]

@@ -361,6 +361,9 @@ class FloodRisk:
         NaN.
     units : str or None
         Currency of the damages (EAD in units per year).
+    per_event : pandas.DataFrame or None
+        Long table, one row per asset and return period: ``feature``, ``return_period``
+        and ``damage`` (the input of :func:`flood_risk`, typed; no column-name parsing).
     """
 
     damage: pd.DataFrame
@@ -369,6 +372,7 @@ class FloodRisk:
     per_asset: pd.DataFrame
     per_zone: pd.DataFrame | None
     units: str | None
+    per_event: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy summary: ``variable``, ``return_period``, ``value``, ``units``, ``rule``."""
@@ -481,4 +485,7 @@ def flood_risk(
         by_ead[RETURN_PERIOD] = np.nan
         per_zone = pd.concat([by_ead, by_rp], ignore_index=True)[
             ["zone", "variable", RETURN_PERIOD, "value"]]
-    return FloodRisk(curve, ead, bounds, per_asset, per_zone, ead.units)
+    per_event = pd.DataFrame({ASSET: damage[ASSET].to_numpy(),
+                              RETURN_PERIOD: damage[RETURN_PERIOD].to_numpy(),
+                              "damage": damage[column].to_numpy(float)})
+    return FloodRisk(curve, ead, bounds, per_asset, per_zone, ead.units, per_event)

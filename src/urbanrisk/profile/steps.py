@@ -965,12 +965,9 @@ def _reporting_hazard(ctx: Context, res: AnalysisResult, depth: xr.DataArray, ex
                                                events[cls] if cls else ["residential"])
         ratio = building_damage_ratio(events, curves if cls else curves["residential"],
                                       class_column=cls)
-        damage = np.full(len(events), np.nan)
-        for rp in exposure.return_periods:
-            col = f"damage_rp{rp}"  # flood_risk's per-asset column of that event
-            if col in risk.per_asset.columns:
-                at = (events["return_period"] == rp).to_numpy()
-                damage[at] = risk.per_asset[col].reindex(events.loc[at, "feature"]).to_numpy()
+        key = ["feature", "return_period"]
+        damage = risk.per_event.set_index(key)["damage"].reindex(
+            pd.MultiIndex.from_frame(events[key])).to_numpy()
         table = events.assign(damage_ratio=ratio.to_numpy(), damage=damage)
         dw = rep["dwellings_column"] or None
         if dw is not None and dw not in events.columns:
