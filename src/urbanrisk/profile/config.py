@@ -834,6 +834,7 @@ def _check_layers(
 ) -> dict[str, LayerSource]:
     notes = [] if notes is None else notes
     layers: dict[str, LayerSource] = {}
+    extents: dict[str, tuple[Any, tuple]] = {}  # layer -> (CRS, bounds), for the overlap check
     known = {**VECTOR_LAYERS, **RASTER_LAYERS}
     for name, value in raw.items():
         where = f"layers.{name}"
@@ -853,6 +854,8 @@ def _check_layers(
                 )
                 continue
             layers[name] = LayerSource(name=name, data=value)
+            if probe:
+                extents[name] = _data_extent(value)
             continue
         if isinstance(value, str):
             value = {"path": value}
@@ -888,7 +891,7 @@ def _check_layers(
             src = LayerSource(name=name, paths_by_return_period=dict(sorted(by_rp.items())),
                               **opts)
             if probe:
-                _probe_rasters(src, problems, notes)
+                _probe_rasters(src, problems, notes, extents)
             layers[name] = src
             continue
         p = value.get("path")
@@ -905,10 +908,11 @@ def _check_layers(
         if not path.exists():
             problems.append(f"{where}: file not found: {path}")
         elif probe and is_raster:
-            _probe_rasters(src, problems, notes)
-        elif probe and (prob := _probe_vector(path, layer, where, notes)):
+            _probe_rasters(src, problems, notes, extents)
+        elif probe and (prob := _probe_vector(path, layer, where, notes, extents)):
             problems.append(f"{where}: {prob}")
         layers[name] = src
+    problems += _disjoint_layers(extents)
     return layers
 
 
@@ -952,7 +956,8 @@ def _layer_options(
 _NODATA_SENTINELS = (-9999.0, -99999.0, -32768.0, -32767.0, -3.4028234663852886e38)
 
 
-def _probe_rasters(src: LayerSource, problems: list[str], notes: list[str]) -> None:
+def _probe_rasters(src: LayerSource, problems: list[str], notes: list[str],
+                   extents: dict[str, tuple[Any, tuple]] | None = None) -> None:
     """Open the header of every file of a raster layer and check what the run will need.
 
     Units (tag or key, and of the right quantity), declared nodata (and sentinel values
@@ -981,6 +986,8 @@ def _probe_rasters(src: LayerSource, problems: list[str], notes: list[str]) -> N
         notes += [f"{where}: {n}" for n in _raster_notes(src, path, header)]
         if header["crs"] is not None:
             grids.append((where, path, header["crs"], header["shape"], header["transform"]))
+            if extents is not None and src.name not in extents:
+                extents[src.name] = (header["crs"], header["bounds"])
     for where, path, crs, shape, transform in grids[1:]:
         w0, p0, crs0, shape0, t0 = grids[0]
         same_t = np.allclose(transform, t0, rtol=1e-9, atol=1e-6 * max(abs(t0[0]), 1e-9))
@@ -1006,6 +1013,7 @@ def _raster_header(ds: Any) -> dict[str, Any]:
             sample = None
     return {
         "crs": ds.crs.to_string() if ds.crs is not None else None,
+        "bounds": tuple(ds.bounds),
         "units": tags.get("units") or tags.get("UNITS") or unit_type or None,
         "nodata": ds.nodata,
         "transform": tuple(ds.transform)[:6],
@@ -1105,7 +1113,8 @@ def _crs_note(crs: str | None) -> str | None:
             "read")
 
 
-def _probe_vector(path: Path, layer: str | None, where: str, notes: list[str]) -> str | None:
+def _probe_vector(path: Path, layer: str | None, where: str, notes: list[str],
+                  extents: dict[str, tuple[Any, tuple]] | None = None) -> str | None:
     """Open a vector file's header only: a problem sentence, or None when it reads."""
     if path.suffix.lower() in (".parquet", ".geoparquet"):
         return None
@@ -1125,9 +1134,84 @@ def _probe_vector(path: Path, layer: str | None, where: str, notes: list[str]) -
         note = _crs_note(info["crs"])
         if note:
             notes.append(f"{where}: {path.name} {note}")
+        bounds = info.get("total_bounds")
+        if extents is not None and bounds is not None and np.all(np.isfinite(bounds)):
+            extents[where.split(".")[-1]] = (info["crs"], tuple(bounds))
     except Exception as exc:  # noqa: BLE001 - any reason the file does not open
         return f"{path} cannot be read as a vector layer ({exc})"
     return None
+
+
+def _data_extent(value: gpd.GeoDataFrame | xr.DataArray) -> tuple[Any, tuple]:
+    """(CRS, bounds) of a layer given as data; (None, ()) when it has no CRS or no extent."""
+    if isinstance(value, gpd.GeoDataFrame):
+        return value.crs, (tuple(value.total_bounds) if len(value) else ())
+    try:
+        return value.rio.crs, tuple(value.rio.bounds())
+    except Exception:  # noqa: BLE001 - no x/y grid: the run reports it
+        return None, ()
+
+
+def _disjoint_layers(extents: Mapping[str, tuple[Any, tuple]]) -> list[str]:
+    """Problems for layers that lie far apart, compared in longitude/latitude.
+
+    Two layers lie far apart when the gap between their extents is larger than the larger
+    extent (and than 0.01 degrees, about a kilometre): the signature of a wrong CRS tag or of
+    another city's file. A layer far from all others is named once; otherwise each such
+    pair is named. Layers that merely miss each other (a baseline beside the sea polygon, a
+    flood model of the next district) are left to the analysis that uses both, which
+    raises a ``NoOverlapError`` naming them.
+    """
+    import pyproj
+
+    boxes: dict[str, tuple[float, float, float, float]] = {}
+    for name, (crs, bounds) in extents.items():
+        if crs is None or len(bounds) != 4 or not np.all(np.isfinite(bounds)):
+            continue
+        try:
+            to_ll = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+            boxes[name] = to_ll.transform_bounds(*bounds, densify_pts=21)
+        except Exception:  # noqa: BLE001 - an unusual CRS: leave it to the run
+            continue
+
+    def meet(a: tuple, b: tuple) -> bool:
+        pad = max(a[2] - a[0], a[3] - a[1], b[2] - b[0], b[3] - b[1], 0.01)
+        return a[0] <= b[2] + pad and b[0] <= a[2] + pad and a[1] <= b[3] + pad \
+            and b[1] <= a[3] + pad
+
+    def show(box: tuple) -> str:
+        return (f"longitude {box[0]:.4f} to {box[2]:.4f}, latitude {box[1]:.4f} to "
+                f"{box[3]:.4f}")
+
+    names = sorted(boxes)
+    out: list[str] = []
+    alone = [n for n in names if len(names) > 1
+             and not any(meet(boxes[n], boxes[m]) for m in names if m != n)]
+    if alone and len(alone) < len(names):
+        for n in alone:
+            others = [m for m in names if m not in alone]
+            out.append(
+                f"layers.{n} lies far from every other layer: it covers {show(boxes[n])}, "
+                "while "
+                f"{', '.join('layers.' + m for m in others)} cover "
+                f"{show(_union(boxes[m] for m in others))}. Check the CRS of its file "
+                "(a wrong CRS tag moves a layer elsewhere) and that it is the right city"
+            )
+        return out
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if not meet(boxes[a], boxes[b]):
+                out.append(
+                    f"layers.{a} and layers.{b} lie far apart ({show(boxes[a])}; "
+                    f"{show(boxes[b])}). Check the CRS of both files and that they are "
+                    "the same city"
+                )
+    return out
+
+
+def _union(boxes: Any) -> tuple[float, float, float, float]:
+    arr = np.array(list(boxes), dtype=float)
+    return (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
 
 
 def _check_analyses(
