@@ -34,7 +34,7 @@ def test_landcover_patches_by_eye():
     assert p["patch_id"].tolist() == [0, 1, 2, 3]
     assert p.geometry.is_valid.all()
     np.testing.assert_allclose(p.geometry.area, p["area_m2"])
-    four = patches_from_landcover(lc, habitat_classes=[1, 2, 3], diagonal=False)
+    four = patches_from_landcover(lc, habitat_classes=[1, 2, 3], connectivity=4)
     assert len(four) == 5
     q = patches_from_landcover(lc, habitat_classes={1: 1.0, 2: 0.5, 3: 0.0}, min_area_m2=150)
     np.testing.assert_allclose(q["attribute"], [200.0, 100.0, 0.0])
@@ -165,3 +165,10 @@ def test_merge_patches_gap_and_barrier():
     assert m2["merged_ids"].tolist() == ["0", "1,2", "3"]
     with pytest.raises(InputValueError):
         merge_patches(parks, gap_m=0)
+
+
+@pytest.mark.parametrize("bad", [6, True, 8.5, "8"])
+def test_connectivity_must_be_4_or_8(bad):
+    lc = raster_from_array(np.array([[1, 0], [0, 1]]), crs=3067, transform=(10, 0, 0, 0, -10, 20))
+    with pytest.raises(InputValueError, match="connectivity must be 4 or 8"):
+        patches_from_landcover(lc, habitat_classes=[1], connectivity=bad)

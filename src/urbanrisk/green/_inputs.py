@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 import xarray as xr
+from scipy import ndimage
 
 from urbanrisk.errors import InputValueError
 from urbanrisk.layers import (
@@ -23,6 +24,13 @@ from urbanrisk.layers import (
     require_overlap,
     require_same_grid,
 )
+
+
+def label_structure(connectivity: int) -> np.ndarray:
+    """Return the ``scipy.ndimage.label`` structure of a 4- or 8-neighbourhood (validated)."""
+    if isinstance(connectivity, bool) or connectivity not in (4, 8):
+        raise InputValueError(f"connectivity must be 4 or 8, got {connectivity!r}.")
+    return ndimage.generate_binary_structure(2, 2 if connectivity == 8 else 1)
 
 
 def patch_column(patches: gpd.GeoDataFrame, column: str) -> np.ndarray:

@@ -28,6 +28,7 @@ import xarray as xr
 from scipy import ndimage
 
 from urbanrisk.errors import InputValueError
+from urbanrisk.green._inputs import label_structure
 from urbanrisk.layers import cell_area_m2, grid_transform, prepare_raster, prepare_vector
 
 __all__ = ["effective_mesh_size", "effective_mesh_size_raster"]
@@ -172,7 +173,7 @@ def effective_mesh_size_raster(
     [125.0]
     """
     habitat = prepare_raster(habitat, name="habitat")
-    structure = _structure(connectivity)
+    structure = label_structure(connectivity)
     vals = np.asarray(habitat.values, dtype=float)
     valid = np.isfinite(vals)
     mask = valid & (np.where(valid, vals, 0) != 0)
@@ -204,10 +205,3 @@ def effective_mesh_size_raster(
         meff.append(_mesh_size_m2(inner, a_t, full if cross_boundary else None))
     return _table(index, geometry, habitat.rio.crs, at, meff,
                   "CBC" if cross_boundary else "CUT")
-
-
-def _structure(connectivity: int) -> np.ndarray:
-    """Return the ``ndimage.label`` structure of a 4- or 8-neighbourhood."""
-    if isinstance(connectivity, bool) or connectivity not in (4, 8):
-        raise InputValueError(f"connectivity must be 4 or 8, got {connectivity!r}.")
-    return ndimage.generate_binary_structure(2, 2 if connectivity == 8 else 1)

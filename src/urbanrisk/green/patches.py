@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from urbanrisk.errors import EmptyLayerError, InputValueError, InvalidGeometryError
-from urbanrisk.green._inputs import patch_column
+from urbanrisk.green._inputs import label_structure, patch_column
 from urbanrisk.layers import (
     cell_area_m2,
     grid_transform,
@@ -98,12 +98,12 @@ def patches_from_landcover(
     *,
     habitat_classes: Iterable[int] | Mapping[int, float],
     min_area_m2: float = 0.0,
-    diagonal: bool = True,
+    connectivity: int = 8,
 ) -> gpd.GeoDataFrame:
     """Habitat patches from a land-cover raster.
 
     Cells whose class is in ``habitat_classes`` are habitat; touching habitat cells
-    (8-neighbourhood when ``diagonal``, otherwise 4) form one patch, whatever their
+    (8-neighbourhood by default, or 4 with ``connectivity=4``) form one patch, whatever their
     classes. Patches are numbered in raster scan order of their first cell.
 
     Parameters
@@ -120,8 +120,10 @@ def patches_from_landcover(
         weight in [0, 1] and the patch ``attribute`` is ``sum(cell area × quality)``.
     min_area_m2 : float, default 0
         Patches smaller than this are dropped.
-    diagonal : bool, default True
-        Whether cells touching only at a corner belong to the same patch.
+    connectivity : {8, 4}, default 8
+        Neighbourhood of a patch: with 8, cells touching only at a corner belong to the same
+        patch; with 4, only cells sharing an edge do (the same parameter as
+        :func:`~urbanrisk.green.effective_mesh_size`).
 
     Returns
     -------
@@ -133,7 +135,7 @@ def patches_from_landcover(
     ------
     InputValueError
         Non-integer class codes (3.4 is not class 3), a NaN or negative ``min_area_m2``,
-        quality weights outside [0, 1].
+        quality weights outside [0, 1], ``connectivity`` other than 4 or 8.
     GridError
         A rotated or sheared grid (warp it first: ``read_raster(path, warp=True)``).
     EmptyLayerError
@@ -149,6 +151,7 @@ def patches_from_landcover(
     >>> p[["patch_id", "area_m2", "attribute"]].values.tolist()
     [[0.0, 200.0, 200.0], [1.0, 200.0, 100.0]]
     """
+    structure = label_structure(connectivity)
     landcover = prepare_raster(landcover, name="landcover")
     require_class_codes(landcover, name="landcover")
     min_area_m2 = require_positive(min_area_m2, name="min_area_m2", allow_zero=True)
@@ -162,7 +165,6 @@ def patches_from_landcover(
             f"No cell of landcover has a habitat class {sorted(quality)}; classes present: "
             f"{sorted(np.unique(codes[np.asarray(finite) & (codes > -(2**31))]).tolist())[:20]}."
         )
-    structure = np.ones((3, 3), bool) if diagonal else ndimage.generate_binary_structure(2, 1)
     labels, n = ndimage.label(habitat, structure=structure)
     transform = grid_transform(landcover)
     cell_area = cell_area_m2(landcover)
@@ -176,7 +178,7 @@ def patches_from_landcover(
 
     parts: list[list] = [[] for _ in range(n)]
     for geom, value in rasterio.features.shapes(
-        labels.astype(np.int32), mask=labels > 0, connectivity=8 if diagonal else 4,
+        labels.astype(np.int32), mask=labels > 0, connectivity=connectivity,
         transform=transform,
     ):
         parts[int(value) - 1].append(shapely.geometry.shape(geom))

@@ -132,7 +132,7 @@ def candidate_sites(
     [100.0, 200.0, 100.0]
     """
     sites = patches_from_landcover(landcover, habitat_classes=list(classes),
-                                   min_area_m2=min_area_m2, diagonal=False)
+                                   min_area_m2=min_area_m2, connectivity=4)
     sites = sites.set_index("patch_id")[["area_m2", "n_cells", sites.geometry.name]]
     sites.index.name = "site"
     return sites
